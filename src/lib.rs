@@ -1,0 +1,32 @@
+//! Gateway Doctor's core: recognise an error page, say whose fault it is and what to do.
+//!
+//! The core is pure Rust with no browser dependency. The extension reaches it through the
+//! WASM boundary in `wasm.rs`; the CLI (`src/bin/gateway-doctor.rs`) is a thin layer over the
+//! same functions.
+//!
+//! ```
+//! use gateway_doctor::{diagnose, Observation};
+//! let obs = Observation {
+//!     status: Some(502),
+//!     body: Some("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>".into()),
+//!     ..Default::default()
+//! };
+//! let d = diagnose(&obs);
+//! assert_eq!(d.family, "nginx");
+//! ```
+
+pub mod classify;
+pub mod error;
+pub mod model;
+pub mod remedies;
+pub mod signatures;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use classify::diagnose;
+pub use error::{Error, Result};
+pub use model::*;
+
+/// The crate version (Cargo.toml is the one place it lives).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,204 @@
+//! The serde contract shared by the extension, the CLI, reports and tests.
+//!
+//! Everything that crosses the WASM boundary or is written to disk is defined here, so that the
+//! JavaScript side, the CLI and the fixtures all agree on one shape. Field names are
+//! `snake_case` in JSON. Input types are lenient (unknown fields are ignored, absent fields take
+//! defaults) because observations come from two browsers and from hand-written support tickets;
+//! output types are strict and versioned by [`SCHEMA`].
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the `Diagnosis` JSON shape. Bump on any incompatible change.
+pub const SCHEMA: u32 = 1;
+
+/// One HTTP header as the browser reported it. Names compare case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub name: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+impl Header {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Header {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// What the browser saw of one main-frame load.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Observation {
+    pub url: String,
+    pub method: Option<String>,
+    /// HTTP status; absent when no response arrived (see `net_error`).
+    pub status: Option<u16>,
+    pub status_line: Option<String>,
+    pub headers: Vec<Header>,
+    /// Page text as read from the tab, or the raw body (CLI, HAR). May be empty or truncated.
+    pub body: Option<String>,
+    /// Set by whoever read the body when they cut it short.
+    pub body_truncated: bool,
+    /// Network error code, e.g. `net::ERR_NAME_NOT_RESOLVED` or `NS_ERROR_UNKNOWN_HOST`.
+    pub net_error: Option<String>,
+    /// e.g. `chrome/156`, `firefox/128`.
+    pub browser: Option<String>,
+    /// The visitor's OS as `runtime.getPlatformInfo().os` names it (`win`, `mac`, `linux`,
+    /// `cros`, `android`, `openbsd`); used to pick OS-specific remedy steps.
+    pub os: Option<String>,
+    /// RFC 3339 time of the observation.
+    pub observed_at: Option<String>,
+}
+
+impl Observation {
+    /// First header with this name (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    ServerError,
+    ClientError,
+    /// Access denied, WAF block.
+    Blocked,
+    /// Anti-bot interstitial ("Just a moment…"): not an outage.
+    Challenge,
+    NetworkError,
+    Ok,
+}
+
+/// Whose side the failure is on, in the visitor's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// The website's own servers, proxies, load balancers, hosting.
+    Site,
+    /// The CDN/edge provider itself.
+    Cdn,
+    /// Cache, cookies, extensions on this device.
+    Browser,
+    /// The visitor's connection, DNS, proxy/VPN, ISP.
+    Network,
+    None,
+    Unknown,
+}
+
+/// A translatable message: `id` is a key in `extension/_locales/*/messages.json`, `args` fill
+/// its `$1`…`$9` placeholders, `text` is the English rendering (for the CLI and as fallback).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    pub text: String,
+}
+
+/// Where a piece of evidence came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceSource {
+    Status,
+    Header,
+    Body,
+    NetError,
+    Url,
+    /// A limit that was applied (body cut at the cap, …).
+    Limit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub source: EvidenceSource,
+    /// Human-readable: `status 502`, `server: cloudflare`, `body: "502 bad gateway"`.
+    pub detail: String,
+    /// Id of the signature rule that produced it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// An identifier support can quote: Ray ID, request id, Akamai reference…
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestId {
+    /// Stable kind: `cf-ray`, `cf-colo`, `x-amz-cf-id`, `x-amz-cf-pop`, `akamai-reference`,
+    /// `x-vercel-id`, `x-served-by`, `x-fastly-request-id`, `x-request-id`, `x-github-request-id`…
+    pub kind: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Someone visiting the site.
+    Visitor,
+    /// Someone who runs the site.
+    Owner,
+}
+
+/// Something the extension can do for the visitor when a remedy's button is clicked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    ReloadBypassCache,
+    AutoRetry {
+        /// First delay; the extension backs off from here.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delay_s: Option<u32>,
+    },
+    ClearSiteCache,
+    OpenPrivateWindow,
+    CopyText {
+        text: String,
+    },
+    OpenUrl {
+        url: String,
+    },
+    CopyReport,
+}
+
+/// A remedy from the catalog, as ranked for one diagnosis (best first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Remedy {
+    /// Stable id from the catalog (`hard_refresh`, `flush_dns`, …).
+    pub id: String,
+    pub audience: Audience,
+    pub title: Message,
+    pub steps: Vec<Message>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+}
+
+/// The engine's answer for one observation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    pub kind: Kind,
+    /// Vendor/variant family id (`nginx`, `cloudflare-host`, `blank`, `network`, `none`, …).
+    pub family: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<u32>,
+    pub fault: Fault,
+    /// 0–1.
+    pub confidence: f32,
+    pub title: Message,
+    pub summary: Message,
+    pub evidence: Vec<Evidence>,
+    pub ids: Vec<RequestId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u32>,
+    pub remedies: Vec<Remedy>,
+    /// Crate version and signature data version that produced this diagnosis.
+    pub engine_version: String,
+    pub signatures_version: String,
+}

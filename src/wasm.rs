@@ -1,0 +1,56 @@
+//! The wasm-bindgen boundary: serde types in, serde types out, errors converted once.
+//!
+//! Everything here is a thin shim over the pure core so that native tests cover the logic and
+//! this file only covers the conversion.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::{Error, Observation};
+
+/// Converts the core's one error type into a JS `Error` with a readable message.
+impl From<Error> for JsValue {
+    fn from(e: Error) -> JsValue {
+        js_sys::Error::new(&e.to_string()).into()
+    }
+}
+
+/// Serialises with plain objects (not `Map`s) so the JS side and `JSON.stringify` see the
+/// same shape as the CLI's `--json`.
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| Error::bad_input(format!("cannot convert result: {e}")))
+}
+
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, Error> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| Error::bad_input(format!("{what}: {e}")))
+}
+
+/// `diagnose(observation) -> diagnosis`. A malformed observation gives a JS `Error`, never a
+/// trap, so the worker keeps serving.
+#[wasm_bindgen]
+pub fn diagnose(observation: JsValue) -> Result<JsValue, JsValue> {
+    let obs: Observation = from_js(observation, "observation")?;
+    Ok(to_js(&crate::diagnose(&obs))?)
+}
+
+/// The whole remedy catalog (every remedy with its steps), for the extension's help pages.
+#[wasm_bindgen(js_name = remedyCatalog)]
+pub fn remedy_catalog() -> Result<JsValue, JsValue> {
+    Ok(to_js(&crate::remedies::catalog())?)
+}
+
+/// Crate version and signature data version.
+#[wasm_bindgen]
+pub fn version() -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    struct V {
+        engine: &'static str,
+        signatures: &'static str,
+    }
+    Ok(to_js(&V {
+        engine: crate::VERSION,
+        signatures: crate::signatures::VERSION,
+    })?)
+}
