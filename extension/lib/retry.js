@@ -1,0 +1,206 @@
+// Auto-retry: the pure schedule logic (no browser API here, so node --test covers all of it).
+//
+// Chrome's own auto-reload (components/error_page/.../net_error_auto_reloader.cc) only retries
+// network errors, never HTTP 5xx pages, and backs off 1 s, 5 s, 30 s, 1 min, 5 min, 10 min,
+// 30 min. We follow the same idea for server errors, starting a little slower (a 5xx site is
+// usually overloaded; hammering it helps nobody) and with a cap, so a tab left open overnight
+// does not keep polling a dead site.
+//
+// The `retry` field of the per-tab state (lib/state.js) is owned by this module. Shape:
+//   {
+//     active: boolean,          // a check is scheduled
+//     url: string,              // the URL being watched (the failed page's URL)
+//     method: 'GET',            // only GET is ever retried (no form re-posting)
+//     attempt: number,          // checks done so far
+//     max_attempts: number,     // cap
+//     next_at: number|null,     // epoch ms of the next check (the popup's countdown reads this)
+//     delay_s: number|null,     // the delay that led to next_at (for display/debug)
+//     retry_after_s: number|null, // what the server/page asked for, after clamping
+//     started_at: number, ended_at: number|null,
+//     last_status: number|null, // status of the last check (null: network error)
+//     last_error: string|null,
+//     outcome: null|'recovered'|'gave_up'|'cancelled'|'navigated_away'|'tab_closed'
+//   }
+
+/** Backoff after the first delay, in seconds (attempt 1, 2, …); the last value repeats. */
+export const BACKOFF_S = Object.freeze([5, 10, 30, 60, 300]);
+/** Default cap on checks; 5+10+30+60+300×3 ≈ 18 min of watching. */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+/** Bounds for a first delay chosen by a caller or a Retry-After (seconds). */
+export const MIN_DELAY_S = 1;
+/** A Retry-After of hours would make the countdown useless; wait at most this long per step. */
+export const MAX_DELAY_S = 3600;
+/**
+ * Chrome 120+ rounds alarms below 30 s up to 30 s for packed extensions (unpacked ones may go
+ * lower): https://developer.chrome.com/docs/extensions/reference/api/alarms#method-create
+ * Waits shorter than this are driven by setTimeout while the worker lives, with the alarm only
+ * as a backstop if the worker is stopped meanwhile.
+ */
+export const ALARM_MIN_DELAY_MS = 30_000;
+export const ALARM_PREFIX = 'retry:';
+
+const clamp = (n, lo, hi) => Math.min(hi, Math.max(lo, n));
+const posInt = (v) => (Number.isFinite(v) && Math.round(v) > 0 ? Math.round(v) : null);
+
+/** `retry:<tabId>` */
+export function alarmName(tabId) {
+  return `${ALARM_PREFIX}${tabId}`;
+}
+
+/** Tab id from an alarm name, or null when the alarm is not ours. */
+export function tabIdFromAlarm(name) {
+  if (typeof name !== 'string' || !name.startsWith(ALARM_PREFIX)) return null;
+  const rest = name.slice(ALARM_PREFIX.length);
+  if (!/^\d{1,10}$/.test(rest)) return null;
+  return Number(rest);
+}
+
+/**
+ * May this load be retried automatically? Only idempotent GETs (a missing method means a plain
+ * navigation, which is a GET). Re-sending a POST could buy something twice.
+ * Returns null when allowed, else a reason id (`not_get`, `no_url`, `bad_scheme`).
+ */
+export function retryRefusal(observation) {
+  const method = (observation && observation.method) || 'GET';
+  if (String(method).toUpperCase() !== 'GET') return 'not_get';
+  const url = observation && observation.url;
+  if (typeof url !== 'string' || !url) return 'no_url';
+  let u;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'no_url';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'bad_scheme';
+  return null;
+}
+
+/**
+ * Delay in seconds before check number `attempt` (0-based).
+ * - attempt 0: the server's Retry-After (or the page's "try again in N s") when given, else the
+ *   caller's first delay (remedy `delay_s` / test hook), else BACKOFF_S[0].
+ * - later attempts: BACKOFF_S[attempt-1…], never shorter than Retry-After (the server said not
+ *   before then).
+ * Everything is clamped to [MIN_DELAY_S, MAX_DELAY_S].
+ */
+export function delayFor(attempt, { retryAfterS = null, firstDelayS = null } = {}) {
+  const ra = posInt(retryAfterS);
+  if (attempt <= 0) {
+    const first = ra ?? posInt(firstDelayS) ?? BACKOFF_S[0];
+    return clamp(first, MIN_DELAY_S, MAX_DELAY_S);
+  }
+  const step = BACKOFF_S[Math.min(attempt - 1, BACKOFF_S.length - 1)];
+  return clamp(Math.max(step, ra ?? 0), MIN_DELAY_S, MAX_DELAY_S);
+}
+
+/** The whole schedule (seconds), for display and tests. */
+export function schedule(maxAttempts = DEFAULT_MAX_ATTEMPTS, opts = {}) {
+  return Array.from({ length: maxAttempts }, (_, i) => delayFor(i, opts));
+}
+
+/**
+ * Starts a retry for a failed load. Throws an Error whose message is the refusal reason id
+ * when the load must not be retried.
+ * @param {{observation, diagnosis, now: number, firstDelayS?: number, maxAttempts?: number}} p
+ */
+export function startRetry({ observation, diagnosis, now, firstDelayS = null, maxAttempts }) {
+  const refusal = retryRefusal(observation);
+  if (refusal) throw new Error(refusal);
+  const retryAfterS = posInt(diagnosis && diagnosis.retry_after_s);
+  const cap = clamp(posInt(maxAttempts) ?? DEFAULT_MAX_ATTEMPTS, 1, 50);
+  const delay = delayFor(0, { retryAfterS, firstDelayS });
+  return {
+    active: true,
+    url: observation.url,
+    method: 'GET',
+    attempt: 0,
+    max_attempts: cap,
+    next_at: now + delay * 1000,
+    delay_s: delay,
+    retry_after_s: retryAfterS === null ? null : clamp(retryAfterS, MIN_DELAY_S, MAX_DELAY_S),
+    first_delay_s: posInt(firstDelayS),
+    started_at: now,
+    ended_at: null,
+    last_status: null,
+    last_error: null,
+    outcome: null,
+  };
+}
+
+/**
+ * Is the site back? A check answered below 500 means the server serves pages again; 429 and
+ * 408 are "still too busy" and count as failures. A network error (status null) is a failure.
+ */
+export function isBack(status) {
+  return Number.isInteger(status) && status > 0 && status < 500 && status !== 429 && status !== 408;
+}
+
+/**
+ * Applies the result of one check. `status` is the HTTP status or null on a network error.
+ * Returns the next retry state: recovered (reload the tab now), scheduled again, or gave up.
+ */
+export function afterCheck(retry, { status, error = null, now }) {
+  const attempt = retry.attempt + 1;
+  const base = { ...retry, attempt, last_status: status ?? null, last_error: error };
+  if (isBack(status)) {
+    return { ...base, active: false, next_at: null, ended_at: now, outcome: 'recovered' };
+  }
+  if (attempt >= retry.max_attempts) {
+    return { ...base, active: false, next_at: null, ended_at: now, outcome: 'gave_up' };
+  }
+  const delay = delayFor(attempt, {
+    retryAfterS: retry.retry_after_s,
+    firstDelayS: retry.first_delay_s,
+  });
+  return { ...base, next_at: now + delay * 1000, delay_s: delay };
+}
+
+/** Ends a retry for a reason that is not a check result (cancel, navigation, closed tab). */
+export function stopRetry(retry, outcome, now) {
+  if (!retry) return null;
+  return { ...retry, active: false, next_at: null, ended_at: now, outcome };
+}
+
+/** The URL without its fragment: a `#section` change is not "navigating elsewhere". */
+export function sameDocument(a, b) {
+  try {
+    const ua = new URL(a);
+    const ub = new URL(b);
+    ua.hash = '';
+    ub.hash = '';
+    return ua.href === ub.href;
+  } catch {
+    return false;
+  }
+}
+
+/** Is a scheduled check due? Allows a little early firing (timers and alarms jitter). */
+export function isDue(retry, now, slackMs = 500) {
+  return !!(retry && retry.active && typeof retry.next_at === 'number' && now >= retry.next_at - slackMs);
+}
+
+/**
+ * How to wake up for `next_at`: an in-worker timer when the wait is short enough that the
+ * worker is likely still alive (Chrome stops an idle worker after ~30 s:
+ * https://developer.chrome.com/docs/extensions/develop/concepts/service-workers/lifecycle),
+ * plus an alarm always, as the backstop that survives the worker being stopped.
+ * Returns `{timerMs: number|null, alarmWhen: number}`.
+ */
+export function wakePlan(nextAt, now) {
+  const wait = Math.max(0, nextAt - now);
+  return {
+    timerMs: wait <= ALARM_MIN_DELAY_MS ? wait : null,
+    // An alarm in the past or "now" fires at once; Chrome clamps it to its minimum anyway.
+    alarmWhen: Math.max(nextAt, now + 1000),
+  };
+}
+
+/** `m:ss` (or `h:mm:ss`) for a countdown; never negative. */
+export function formatCountdown(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
