@@ -38,6 +38,8 @@ export const MAX_DELAY_S = 3600;
  */
 export const ALARM_MIN_DELAY_MS = 30_000;
 export const ALARM_PREFIX = 'retry:';
+/** How much later than a timer the backstop alarm is set. */
+export const BACKSTOP_SLACK_MS = 2000;
 
 const clamp = (n, lo, hi) => Math.min(hi, Math.max(lo, n));
 const posInt = (v) => (Number.isFinite(v) && Math.round(v) > 0 ? Math.round(v) : null);
@@ -188,11 +190,12 @@ export function isDue(retry, now, slackMs = 500) {
  */
 export function wakePlan(nextAt, now) {
   const wait = Math.max(0, nextAt - now);
-  return {
-    timerMs: wait <= ALARM_MIN_DELAY_MS ? wait : null,
-    // An alarm in the past or "now" fires at once; Chrome clamps it to its minimum anyway.
-    alarmWhen: Math.max(nextAt, now + 1000),
-  };
+  const timerMs = wait <= ALARM_MIN_DELAY_MS ? wait : null;
+  // With a timer in charge the alarm is only a backstop: set it a little later so that the two
+  // do not race for the same check (the check is idempotent anyway, see actions.js).
+  const target = timerMs === null ? nextAt : nextAt + BACKSTOP_SLACK_MS;
+  // An alarm "now" or in the past fires at once; Chrome clamps it to its minimum anyway.
+  return { timerMs, alarmWhen: Math.max(target, now + 1000) };
 }
 
 /** `m:ss` (or `h:mm:ss`) for a countdown; never negative. */

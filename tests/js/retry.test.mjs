@@ -113,10 +113,11 @@ test('stop, navigation and due checks', () => {
 });
 
 test('short waits use a timer plus an alarm backstop; long waits only the alarm', () => {
-  assert.deepEqual(wakePlan(5000, 0), { timerMs: 5000, alarmWhen: 5000 });
+  assert.deepEqual(wakePlan(5000, 0), { timerMs: 5000, alarmWhen: 7000 }, 'backstop after the timer');
+  assert.deepEqual(wakePlan(120_000, 0), { timerMs: null, alarmWhen: 120_000 });
   assert.equal(wakePlan(ALARM_MIN_DELAY_MS + 1, 0).timerMs, null);
   assert.equal(wakePlan(100, 1000).timerMs, 0, 'overdue → now');
-  assert.equal(wakePlan(100, 1000).alarmWhen, 2000);
+  assert.equal(wakePlan(100, 1000).alarmWhen, 2100);
 });
 
 test('alarm names round-trip and foreign alarms are ignored', () => {
