@@ -10,6 +10,7 @@
 // or forge it.
 
 import { api } from './browser.js';
+import { MSG } from './protocol.js';
 
 export const MAX_TRIED = 20;
 export const MAX_SITES = 200;
@@ -36,7 +37,19 @@ export async function setTabState(tabId, state) {
   const s = { ...state, tabId };
   if (Array.isArray(s.tried) && s.tried.length > MAX_TRIED) s.tried = s.tried.slice(-MAX_TRIED);
   await store().set({ [tabKey(tabId)]: s });
+  notifyStateChanged(tabId);
   return s;
+}
+
+/**
+ * Tells open extension pages (popup, a `popup.html?tab=` tab) that a tab's state changed, so a
+ * countdown or a new diagnosis shows without polling. Nobody listening is normal.
+ */
+export function notifyStateChanged(tabId) {
+  try {
+    const p = api.runtime.sendMessage({ type: MSG.STATE_CHANGED, tabId });
+    if (p && typeof p.catch === 'function') p.catch(() => {});
+  } catch { /* no receiver */ }
 }
 
 // Read-modify-write per tab is serialised inside this worker instance so two events for one tab
@@ -54,7 +67,7 @@ export function updateTabState(tabId, fn) {
     const next = await fn(cur);
     if (next === undefined) return cur;
     if (next === null) {
-      await store().remove(tabKey(tabId));
+      await clearTabState(tabId);
       return null;
     }
     return setTabState(tabId, next);
@@ -68,6 +81,7 @@ export function updateTabState(tabId, fn) {
 
 export async function clearTabState(tabId) {
   await store().remove(tabKey(tabId));
+  notifyStateChanged(tabId);
 }
 
 /** All tab states (for resuming retries and tests). */

@@ -1,0 +1,342 @@
+// Gateway Doctor background: notices failed main-frame loads, diagnoses them with the WASM engine
+// and shows the result on the toolbar icon. Runs as a module service worker in Chrome and as a
+// module background script in Firefox (the packager rewrites `background` for Firefox).
+//
+// MV3 rules this file follows:
+// - Every listener is registered synchronously at top level, so events that wake the worker are
+//   delivered (https://developer.chrome.com/docs/extensions/develop/concepts/service-workers/events).
+// - No top-level await: a module service worker that awaits at top level fails to register.
+//   `ready` starts the WASM initialisation once and every listener awaits it.
+// - Nothing lives only in memory that must survive the worker being stopped: per-tab state is in
+//   storage.session (lib/state.js). The in-memory requestId→tabId map only bridges the few
+//   milliseconds between onBeforeRequest and onCompleted.
+
+import init, * as gd from './pkg/gateway_doctor.js';
+import { api, browserTag, platformOs, t } from './lib/browser.js';
+import {
+  isWatchedRequest, isIgnorableError, fromResponse, fromError, needsBody, isHealthy, withBody,
+  readPage, badgeFor, originOf, BODY_CAP,
+} from './lib/observe.js';
+import {
+  getTabState, updateTabState, clearTabState, recordSiteFailure, recentFailures, bumpStats,
+} from './lib/state.js';
+import { MSG, validateRequest, isTrustedSender, ok, fail } from './lib/protocol.js';
+import { handleAction, cancelRetry, onRetryAlarm, resumeRetries } from './lib/actions.js';
+
+const ready = init({ module_or_path: api.runtime.getURL('pkg/gateway_doctor_bg.wasm') });
+// An unhandled rejection here would be reported once per listener; log it once instead.
+ready.catch((e) => console.error('Gateway Doctor: WASM engine failed to load', e));
+
+let envPromise = null;
+/** `{browser, os}` for observations; computed once per worker start. */
+function env() {
+  if (!envPromise) {
+    envPromise = Promise.all([browserTag(), platformOs()]).then(([browser, os]) => ({ browser, os }));
+  }
+  return envPromise;
+}
+
+// Firefox can report `tabId: -1` on onCompleted/onErrorOccurred for a request whose
+// onBeforeRequest carried the real tab (see issue 4). Bounded: entries are removed when the
+// request ends, and the oldest are dropped beyond MAX_PENDING.
+const MAX_PENDING = 512;
+const requestTabs = new Map();
+
+function rememberTab(details) {
+  if (details.tabId >= 0) {
+    requestTabs.set(details.requestId, details.tabId);
+    if (requestTabs.size > MAX_PENDING) requestTabs.delete(requestTabs.keys().next().value);
+  }
+}
+
+function tabOf(details) {
+  const known = requestTabs.get(details.requestId);
+  requestTabs.delete(details.requestId);
+  if (details.tabId >= 0) return details.tabId;
+  return known === undefined ? -1 : known;
+}
+
+/** Calls the engine; a thrown error becomes a neutral diagnosis so the badge still says something. */
+async function diagnoseSafely(obs) {
+  try {
+    await ready;
+    return gd.diagnose(obs);
+  } catch (e) {
+    console.error('Gateway Doctor: diagnose failed', e);
+    const network = !!obs.net_error;
+    return {
+      schema: 1,
+      kind: network ? 'network_error' : obs.status >= 500 ? 'server_error' : 'client_error',
+      family: 'unknown',
+      code: obs.status || undefined,
+      fault: 'unknown',
+      confidence: 0,
+      title: { id: 'ui_engine_failed', text: 'Gateway Doctor could not analyse this page' },
+      summary: { id: 'ui_engine_failed', text: String((e && e.message) || e) },
+      evidence: [],
+      ids: [],
+      remedies: [],
+      engine_version: '',
+      signatures_version: '',
+    };
+  }
+}
+
+/**
+ * Reads the failed page's HTML (text for non-HTML responses) from the tab, capped. Only called for
+ * status ≥ 400, never for healthy pages. Chrome's own "HTTP ERROR 5xx" page, shown when the body
+ * was empty, cannot be scripted: that refusal tells us the body was empty.
+ */
+async function readBody(tabId, details, obs) {
+  // documentIds pins the read to the very document this response created, so a tab that has
+  // navigated on meanwhile is not read by mistake (Chrome 106+); Firefox has no documentId.
+  const target = details.documentId
+    ? { tabId, documentIds: [details.documentId] }
+    : { tabId, frameIds: [0] };
+  try {
+    await bumpStats('injections', obs.url);
+    const results = await api.scripting.executeScript({ target, func: readPage, args: [BODY_CAP] });
+    const r = results && results[0] && results[0].result;
+    if (!r || typeof r.html !== 'string') return obs;
+    if (stripHash(r.url) !== stripHash(obs.url)) return obs; // tab moved on: body unknown
+    const out = withBody(obs, r.html);
+    return r.truncated ? { ...out, body_truncated: true } : out;
+  } catch (e) {
+    const msg = String((e && e.message) || e);
+    // "Frame with ID 0 is showing error page": Chrome renders its own page for an empty body.
+    if (/error page/i.test(msg)) return withBody(obs, '');
+    return obs;
+  }
+}
+
+function stripHash(url) {
+  return String(url || '').split('#')[0];
+}
+
+async function setBadge(tabId, diagnosis, obs) {
+  const b = badgeFor(diagnosis, obs);
+  const title = b
+    ? `Gateway Doctor — ${t(diagnosis.title && diagnosis.title.id, diagnosis.title && diagnosis.title.args,
+      (diagnosis.title && diagnosis.title.text) || '')}`
+    : '';
+  try {
+    await Promise.all([
+      api.action.setBadgeText({ tabId, text: b ? b.text : '' }),
+      b ? api.action.setBadgeBackgroundColor({ tabId, color: b.color }) : null,
+      b && api.action.setBadgeTextColor ? api.action.setBadgeTextColor({ tabId, color: '#ffffff' }) : null,
+      // An empty per-tab title falls back to the default title from the manifest.
+      api.action.setTitle({ tabId, title }),
+    ]);
+  } catch {
+    // The tab closed meanwhile; nothing to show.
+  }
+}
+
+async function clearBadge(tabId) {
+  try {
+    await Promise.all([
+      api.action.setBadgeText({ tabId, text: '' }),
+      api.action.setTitle({ tabId, title: '' }),
+    ]);
+  } catch { /* tab gone */ }
+}
+
+/** The tab now shows something healthy (or something else): forget its failure. */
+async function forgetTab(tabId) {
+  const cur = await getTabState(tabId);
+  if (!cur) return;
+  if (cur.retry) {
+    try { await cancelRetry(tabId); } catch (e) { console.error('cancelRetry', e); }
+  }
+  await updateTabState(tabId, () => null);
+  await clearBadge(tabId);
+}
+
+/** Diagnoses `obs` for `tabId`, stores it and sets the badge. */
+async function recordFailure(tabId, obs, eventTime) {
+  const diagnosis = await diagnoseSafely(obs);
+  const origin = originOf(obs.url);
+  await recordSiteFailure(origin);
+  const stored = await updateTabState(tabId, (cur) => {
+    const same = cur && stripHash(cur.url) === stripHash(obs.url);
+    return {
+      tabId,
+      url: obs.url,
+      observation: obs,
+      diagnosis,
+      at: new Date().toISOString(),
+      tried: same && Array.isArray(cur.tried) ? cur.tried : [],
+      // The auto-retry (lib/actions.js) owns this field; a failed retry load keeps it running.
+      retry: same ? cur.retry || null : null,
+      timing: null,
+    };
+  });
+  await setBadge(tabId, diagnosis, obs);
+  // Time from the browser's event to the badge being set, for scripts/bench-e2e.mjs.
+  const badgeMs = Date.now() - (eventTime || Date.now());
+  await updateTabState(tabId, (cur) => (cur && cur.at === stored.at
+    ? { ...cur, timing: { event_at: eventTime, badge_ms: badgeMs } } : undefined));
+  await bumpStats('diagnoses');
+}
+
+async function onCompleted(details) {
+  if (!isWatchedRequest(details)) return;
+  const tabId = tabOf(details);
+  if (tabId < 0) return;
+  const e = await env();
+  let obs = fromResponse(details, e);
+  if (isHealthy(obs)) {
+    await forgetTab(tabId);
+    return;
+  }
+  if (!needsBody(obs)) return;
+  obs = await readBody(tabId, details, obs);
+  await recordFailure(tabId, obs, details.timeStamp);
+}
+
+async function onErrorOccurred(details) {
+  if (!isWatchedRequest(details)) return;
+  const tabId = tabOf(details);
+  if (tabId < 0 || isIgnorableError(details.error)) return;
+  const obs = fromError(details, await env());
+  await recordFailure(tabId, obs, details.timeStamp);
+}
+
+/**
+ * Chrome resets per-tab badge values when a navigation commits, and a network error page commits
+ * after onErrorOccurred; so the badge is re-applied when the tab finishes loading. A tab that
+ * finished loading a different URL (Back into the page cache raises no webRequest event) is
+ * forgotten.
+ */
+async function onTabUpdated(tabId, changeInfo, tab) {
+  if (changeInfo.status !== 'complete') return;
+  const cur = await getTabState(tabId);
+  if (!cur) return;
+  const url = tab && tab.url;
+  if (url && /^https?:/i.test(url) && stripHash(url) !== stripHash(cur.url)) {
+    await forgetTab(tabId);
+    return;
+  }
+  await setBadge(tabId, cur.diagnosis, cur.observation);
+}
+
+async function onTabRemoved(tabId) {
+  const cur = await getTabState(tabId);
+  if (cur && cur.retry) {
+    try { await cancelRetry(tabId); } catch (e) { console.error('cancelRetry', e); }
+  }
+  await clearTabState(tabId);
+}
+
+// ---- messages from the extension's own pages (protocol.js) ----
+
+function localTime(d = new Date()) {
+  const pad = (n) => String(Math.abs(n)).padStart(2, '0');
+  const off = -d.getTimezoneOffset();
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ` +
+    `${off < 0 ? '-' : '+'}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`;
+}
+
+async function handleMessage(msg) {
+  switch (msg.type) {
+    case MSG.GET_STATE:
+      return ok({ state: await getTabState(msg.tabId) });
+    case MSG.RUN_ACTION: {
+      const cur = await getTabState(msg.tabId);
+      const remedy = cur && cur.diagnosis && Array.isArray(cur.diagnosis.remedies)
+        ? cur.diagnosis.remedies.find((r) => r.id === msg.remedyId) : null;
+      if (!remedy) return fail(`no remedy "${msg.remedyId}" for this tab`);
+      let result;
+      let outcome;
+      try {
+        result = await handleAction(msg.tabId, remedy, msg.options || {});
+        outcome = (result && result.outcome) || 'done';
+      } catch (e) {
+        outcome = 'failed';
+        await noteTried(msg.tabId, msg.remedyId, outcome);
+        return fail(e);
+      }
+      await noteTried(msg.tabId, msg.remedyId, outcome);
+      return ok({ result });
+    }
+    case MSG.CANCEL_RETRY:
+      await cancelRetry(msg.tabId);
+      return ok();
+    case MSG.BUILD_REPORT: {
+      await ready;
+      const cur = await getTabState(msg.tabId);
+      if (!cur) return fail('no diagnosis for this tab');
+      if (typeof gd.buildReport !== 'function') return fail('report builder not available');
+      const o = msg.options || {};
+      const e = await env();
+      const report = gd.buildReport({
+        observation: cur.observation,
+        diagnosis: cur.diagnosis,
+        remedies_tried: cur.tried || [],
+        recent_failures: await recentFailures(originOf(cur.url)),
+        keep_query: o.keep_query === true,
+        include_excerpt: o.include_excerpt === true,
+        local_time: localTime(),
+        time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+        extension_version: api.runtime.getManifest().version,
+        browser: e.browser || 'unknown',
+        os: e.os || 'unknown',
+      });
+      return ok({ report });
+    }
+    case MSG.DIAGNOSE:
+      await ready;
+      return ok({ diagnosis: gd.diagnose(msg.observation) });
+    case MSG.GET_VERSION:
+      await ready;
+      return ok({ version: { ...gd.version(), extension: api.runtime.getManifest().version } });
+    default:
+      return fail('unhandled message type');
+  }
+}
+
+async function noteTried(tabId, id, outcome) {
+  await updateTabState(tabId, (cur) => (cur
+    ? { ...cur, tried: (cur.tried || []).concat({ id, outcome, at: new Date().toISOString() }) }
+    : undefined));
+}
+
+function onMessage(msg, sender, sendResponse) {
+  // Broadcasts (STATE_CHANGED) are for pages, not for us.
+  if (msg && msg.type === MSG.STATE_CHANGED) return false;
+  if (!isTrustedSender(sender, api.runtime.id, api.runtime.getURL(''))) {
+    sendResponse(fail('untrusted sender'));
+    return false;
+  }
+  const reason = validateRequest(msg);
+  if (reason) {
+    sendResponse(fail(reason));
+    return false;
+  }
+  handleMessage(msg).then(sendResponse, (e) => sendResponse(fail(e)));
+  return true; // keeps the channel open for the async response (Chrome and Firefox)
+}
+
+// ---- listener registration: synchronous, top level ----
+
+const FILTER = { urls: ['<all_urls>'], types: ['main_frame'] };
+const guard = (name, fn) => (...args) => {
+  fn(...args).catch((e) => console.error(`Gateway Doctor: ${name}`, e));
+};
+
+api.webRequest.onBeforeRequest.addListener(rememberTab, FILTER);
+api.webRequest.onCompleted.addListener(guard('onCompleted', onCompleted), FILTER, ['responseHeaders']);
+api.webRequest.onErrorOccurred.addListener(guard('onErrorOccurred', onErrorOccurred), FILTER);
+api.tabs.onUpdated.addListener(guard('tabs.onUpdated', onTabUpdated));
+api.tabs.onRemoved.addListener(guard('tabs.onRemoved', onTabRemoved));
+api.alarms.onAlarm.addListener(guard('alarms.onAlarm', async (alarm) => {
+  if (alarm && typeof alarm.name === 'string' && alarm.name.startsWith('retry:')) {
+    await ready;
+    await onRetryAlarm(alarm);
+  }
+}));
+api.runtime.onMessage.addListener(onMessage);
+
+// Auto-retries in progress continue after the worker restarts (issue 6 item 4).
+ready.then(() => resumeRetries()).catch((e) => console.error('Gateway Doctor: resumeRetries', e));

@@ -1,0 +1,33 @@
+// A minimal in-memory `chrome.storage.session` + `runtime` for unit-testing extension modules in
+// node. Semantics follow the real API: get(null) returns everything, get(key|[keys]) a subset,
+// values are structured-cloned (JSON here) so callers cannot mutate the store by reference.
+export function installFakeChrome() {
+  const data = new Map();
+  const sent = [];
+  const clone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
+  const session = {
+    async get(keys) {
+      const out = {};
+      const list = keys === null || keys === undefined ? [...data.keys()]
+        : Array.isArray(keys) ? keys : typeof keys === 'string' ? [keys] : Object.keys(keys);
+      for (const k of list) if (data.has(k)) out[k] = clone(data.get(k));
+      return out;
+    },
+    async set(items) {
+      for (const [k, v] of Object.entries(items)) data.set(k, clone(v));
+    },
+    async remove(keys) {
+      for (const k of Array.isArray(keys) ? keys : [keys]) data.delete(k);
+    },
+  };
+  globalThis.chrome = {
+    storage: { session },
+    runtime: {
+      id: 'test',
+      getURL: (p) => `chrome-extension://test/${p}`,
+      sendMessage: async (m) => { sent.push(m); throw new Error('Could not establish connection. Receiving end does not exist.'); },
+    },
+    i18n: { getMessage: () => '' },
+  };
+  return { data, sent };
+}
