@@ -21,7 +21,9 @@ import {
   getTabState, updateTabState, clearTabState, recordSiteFailure, recentFailures, bumpStats,
 } from './lib/state.js';
 import { MSG, validateRequest, isTrustedSender, ok, fail } from './lib/protocol.js';
-import { handleAction, cancelRetry, onRetryAlarm, resumeRetries } from './lib/actions.js';
+import {
+  handleAction, cancelRetry, onRetryAlarm, resumeRetries, EXTRA_REMEDY_IDS,
+} from './lib/actions.js';
 
 const ready = init({ module_or_path: api.runtime.getURL('pkg/gateway_doctor_bg.wasm') });
 // An unhandled rejection here would be reported once per listener; log it once instead.
@@ -244,21 +246,14 @@ async function handleMessage(msg) {
       return ok({ state: await getTabState(msg.tabId) });
     case MSG.RUN_ACTION: {
       const cur = await getTabState(msg.tabId);
-      const remedy = cur && cur.diagnosis && Array.isArray(cur.diagnosis.remedies)
+      const listed = cur && cur.diagnosis && Array.isArray(cur.diagnosis.remedies)
         ? cur.diagnosis.remedies.find((r) => r.id === msg.remedyId) : null;
+      // Only remedies the diagnosis offers, plus the few the popup offers on its own (the
+      // warned sign-out next to "clear cache"); a tab without a diagnosis gets none.
+      const remedy = listed || (cur && EXTRA_REMEDY_IDS.includes(msg.remedyId) ? msg.remedyId : null);
       if (!remedy) return fail(`no remedy "${msg.remedyId}" for this tab`);
-      let result;
-      let outcome;
-      try {
-        result = await handleAction(msg.tabId, remedy, msg.options || {});
-        outcome = (result && result.outcome) || 'done';
-      } catch (e) {
-        outcome = 'failed';
-        await noteTried(msg.tabId, msg.remedyId, outcome);
-        return fail(e);
-      }
-      await noteTried(msg.tabId, msg.remedyId, outcome);
-      return ok({ result });
+      // handleAction records the outcome in `tried` itself and never throws.
+      return ok({ result: await handleAction(msg.tabId, remedy, msg.options || {}) });
     }
     case MSG.CANCEL_RETRY:
       await cancelRetry(msg.tabId);
@@ -294,12 +289,6 @@ async function handleMessage(msg) {
     default:
       return fail('unhandled message type');
   }
-}
-
-async function noteTried(tabId, id, outcome) {
-  await updateTabState(tabId, (cur) => (cur
-    ? { ...cur, tried: (cur.tried || []).concat({ id, outcome, at: new Date().toISOString() }) }
-    : undefined));
 }
 
 function onMessage(msg, sender, sendResponse) {
