@@ -17,8 +17,10 @@
 
 pub mod classify;
 pub mod error;
+pub mod har;
 pub mod model;
 pub mod remedies;
+pub mod report;
 pub mod signatures;
 
 #[cfg(target_arch = "wasm32")]

@@ -54,3 +54,33 @@ pub fn version() -> Result<JsValue, JsValue> {
         signatures: crate::signatures::VERSION,
     })?)
 }
+
+// --- Support workflow (H4): reports and HAR files -------------------------------------------
+
+/// `buildReport(input) -> {report, json, markdown}`: the redacted support report. `input` is
+/// `report::ReportInput` (observation, diagnosis, remedies tried, switches, local time…).
+#[wasm_bindgen(js_name = buildReport)]
+pub fn build_report(input: JsValue) -> Result<JsValue, JsValue> {
+    let mut input: crate::report::ReportInput = from_js(input, "report input")?;
+    if input.generated_at.is_none() {
+        // SystemTime traps on wasm32-unknown-unknown; the JS clock is the one to ask.
+        let now = js_sys::Date::new_0().to_iso_string();
+        input.generated_at = now.as_string().and_then(|s| crate::report::to_utc(&s));
+    }
+    Ok(to_js(&crate::report::build_all(&input))?)
+}
+
+/// `replayReport(reportJson: string) -> {diagnosis, recorded, recorded_versions, agrees,
+/// differences}`: today's engine on what the report carries, compared with its diagnosis.
+#[wasm_bindgen(js_name = replayReport)]
+pub fn replay_report(report_json: &str) -> Result<JsValue, JsValue> {
+    Ok(to_js(&crate::report::replay_json(report_json)?)?)
+}
+
+/// `diagnoseHar(harText: string, all: bool) -> [{index, url, method, status, net_error,
+/// resource_type, started_at, diagnosis}]`: the failed document/XHR entries (all of them with
+/// `all`), parsed by the same streaming parser as the CLI.
+#[wasm_bindgen(js_name = diagnoseHar)]
+pub fn diagnose_har(har_text: &str, all: bool) -> Result<JsValue, JsValue> {
+    Ok(to_js(&crate::har::diagnose_str(har_text, all)?)?)
+}
