@@ -27,7 +27,7 @@ import {
 } from './retry.js';
 
 /** Remedy ids that are not in a diagnosis' ranked list but the popup may still request. */
-export const EXTRA_REMEDY_IDS = Object.freeze(['sign_out_site']);
+export const EXTRA_REMEDY_IDS = Object.freeze(['sign_out_site', 'copy_report']);
 
 /**
  * Action type for a remedy: its own `action.type`, else a built-in one for the few ids the
