@@ -8,12 +8,14 @@
 import { api, t, isFirefox, platformOs, extensionOrigin } from './lib/browser.js';
 import { MSG, request } from './lib/protocol.js';
 import {
-  h, clear, popupModel, dnsCommands, browserDnsPage, mailtoDraft, cleanText,
+  h, append, clear, popupModel, dnsCommands, browserDnsPage, mailtoDraft, cleanText,
 } from './lib/render.js';
 import { formatCountdown } from './lib/retry.js';
 
 const app = document.getElementById('app');
 const e = (tag, props, ...kids) => h(document, tag, props, ...kids);
+// Node.append() would print `null` for a skipped child; this skips it.
+const add = (el, ...kids) => append(document, el, kids);
 const params = new URLSearchParams(location.search);
 
 let tabId = null;
@@ -155,7 +157,7 @@ function remediesSection() {
       },
     }),
     e('span', { text: t('ui_owner_switch', [], 'I run this site') }),
-    m.ownerCount ? e('span', { class: 'muted small', text: t('ui_owner_count', [String(m.ownerCount)], `(${m.ownerCount} tips for the owner)`) }) : null);
+    m.ownerCount ? e('span', { class: 'count', title: t('ui_owner_count', [String(m.ownerCount)], `${m.ownerCount} tips for the owner`), text: `+${m.ownerCount}` }) : null);
   return e('section', { class: 'remedies-section', 'aria-labelledby': 'remedies-h' },
     e('div', { class: 'section-head' },
       e('h2', { id: 'remedies-h', text: t('ui_remedies_heading', [], 'What you can do') }),
@@ -183,13 +185,13 @@ function remedyItem(r, index) {
         type: 'button', id: btnId, class: index === 0 ? 'primary' : '',
         on: { click: () => runAction(r.id, type === 'auto_retry' && firstDelayParam ? { first_delay_s: firstDelayParam } : {}, btnId) },
       }, r.title);
-      li.append(btn, ownerTag);
+      add(li, btn, ownerTag);
       if (type === 'auto_retry' && !model.retryAllowed) {
         btn.disabled = true;
-        li.append(e('p', { class: 'muted small', text: t('ui_retry_not_get', [], 'This page was the answer to a form you sent. Retrying could send it twice, so Gateway Doctor will not retry it automatically.') }));
+        add(li, e('p', { class: 'muted small', text: t('ui_retry_not_get', [], 'This page was the answer to a form you sent. Retrying could send it twice, so Gateway Doctor will not retry it automatically.') }));
       }
       if (type === 'clear_site_cache') {
-        li.append(e('button', {
+        add(li, e('button', {
           type: 'button', id: 'do-sign_out_site', class: 'link warn',
           on: { click: () => runAction('sign_out_site', {}, 'do-sign_out_site') },
         }, t('ui_sign_out_button', [], 'Also sign me out of this site…')));
@@ -202,34 +204,34 @@ function remedyItem(r, index) {
         title: r.action.url,
         on: { click: () => runAction(r.id, {}, btnId) },
       }, r.title, e('span', { class: 'ext', 'aria-hidden': 'true', text: ' ↗' }));
-      li.append(btn, ownerTag);
+      add(li, btn, ownerTag);
       break;
     }
     case 'copy_report': {
-      li.append(e('button', {
+      add(li, e('button', {
         type: 'button', id: btnId, class: index === 0 ? 'primary' : '',
         on: { click: () => openReport(true) },
       }, r.title), ownerTag);
       break;
     }
     case 'copy_text': {
-      li.append(e('p', { class: 'remedy-title' }, r.title, ownerTag));
-      li.append(copyRow(r.action.text, r.id, btnId));
-      if (r.id === 'flush_dns') li.append(browserDnsRow());
+      add(li, e('p', { class: 'remedy-title' }, r.title, ownerTag));
+      add(li, copyRow(r.action.text, r.id, btnId));
+      if (r.id === 'flush_dns') add(li, browserDnsRow());
       break;
     }
     default: {
-      li.append(e('p', { class: 'remedy-title' }, r.title, ownerTag));
+      add(li, e('p', { class: 'remedy-title' }, r.title, ownerTag));
       if (r.id === 'flush_dns') {
         const cmds = dnsCommands(os || (state.observation && state.observation.os));
-        cmds.forEach((c, i) => li.append(copyRow(c, r.id, `${btnId}-${i}`)));
-        li.append(browserDnsRow());
+        cmds.forEach((c, i) => add(li, copyRow(c, r.id, `${btnId}-${i}`)));
+        add(li, browserDnsRow());
       }
     }
   }
   if (stepsList) {
     // The first remedy's steps are shown; the others fold away to keep the popup short.
-    li.append(index === 0 && !type
+    add(li, index === 0 && !type
       ? stepsList
       : e('details', { class: 'how' }, e('summary', { text: t('ui_how', [], 'How') }), stepsList));
   }

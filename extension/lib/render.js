@@ -64,7 +64,8 @@ export function h(doc, tag, props = {}, ...children) {
   return el;
 }
 
-function append(doc, el, children) {
+/** Appends children like `h()` does (strings as text, null/false skipped). */
+export function append(doc, el, children) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
     if (Array.isArray(c)) append(doc, el, c);
