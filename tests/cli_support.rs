@@ -1,0 +1,272 @@
+//! `gateway-doctor har` and `gateway-doctor report` as a support person runs them: output,
+//! exit codes (0 / 1 differs / 2 bad input with one line on stderr) and bounded memory.
+
+#[path = "har/gen.rs"]
+mod gen;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use gateway_doctor::report::{self, RecordedDiagnosis, ReportInput};
+use gateway_doctor::{Header, Observation};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gateway-doctor"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run gateway-doctor")
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/har/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_support");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn write_tmp(name: &str, content: impl AsRef<[u8]>) -> String {
+    let p = tmp(name);
+    std::fs::write(&p, content).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Exit 2 with exactly one line on stderr that contains every needle.
+fn assert_bad_input(o: &Output, needles: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err:?}");
+    assert!(err.starts_with("gateway-doctor: "), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
+    }
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn har_table_lists_failed_document_and_xhr_entries() {
+    let o = run(&["har", &fixture("chrome-shop.har")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let rows: Vec<&str> = out.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    let idx: Vec<&str> = rows
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(idx, ["1", "3", "4", "8"], "{out}");
+    assert!(rows[2].contains("net::ERR_NAME_NOT_RESOLVED"), "{out}");
+    assert!(rows[0].contains("502") && rows[0].contains("https://shop.example/?utm_source"));
+    assert!(
+        out.contains("9 entries, 4 failed document/XHR entries"),
+        "{out}"
+    );
+    assert!(
+        stderr(&o).is_empty(),
+        "no progress line when stderr is not a terminal"
+    );
+
+    let all = stdout(&run(&["har", &fixture("chrome-shop.har"), "--all"]));
+    assert!(all.contains("9 entries, 7 document/XHR entries"), "{all}");
+}
+
+#[test]
+fn har_json_is_the_rows_with_diagnoses() {
+    let o = run(&["har", "--json", &fixture("firefox-wiki.har")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let rows = rows.as_array().unwrap();
+    let idx: Vec<u64> = rows.iter().map(|r| r["index"].as_u64().unwrap()).collect();
+    assert_eq!(idx, [0, 2, 3]);
+    assert_eq!(rows[0]["status"], 502);
+    assert_eq!(rows[0]["resource_type"], "document");
+    assert_eq!(rows[2]["net_error"], "no response (HAR status 0)");
+    assert_eq!(rows[0]["diagnosis"]["schema"], 1);
+    // Same rows as the library (and so as WASM's diagnoseHar).
+    let text = std::fs::read_to_string(fixture("firefox-wiki.har")).unwrap();
+    let lib = gateway_doctor::har::diagnose_str(&text, false).unwrap();
+    assert_eq!(
+        serde_json::to_value(&lib).unwrap(),
+        serde_json::Value::Array(rows.clone())
+    );
+    // An empty selection is still valid JSON.
+    let none = write_tmp("empty.har", r#"{"log":{"version":"1.2","entries":[]}}"#);
+    let o = run(&["har", "--json", &none]);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn har_bad_input_exits_2_with_one_line() {
+    let good = std::fs::read_to_string(fixture("chrome-shop.har")).unwrap();
+    let trunc = write_tmp("truncated.har", &good[..good.len() * 2 / 3]);
+    assert_bad_input(
+        &run(&["har", &trunc]),
+        &["HAR:", "EOF", "line ", "column ", "truncated"],
+    );
+    let v2 = write_tmp("v2.har", good.replacen("\"1.2\"", "\"2.0\"", 1));
+    assert_bad_input(
+        &run(&["har", &v2]),
+        &["unsupported HAR version \"2.0\"", "line 3"],
+    );
+    let bad = write_tmp("malformed.har", good.replacen("\"pages\":", "\"pages\"", 1));
+    assert_bad_input(&run(&["har", &bad]), &["expected `:`", "line ", "column "]);
+    let bin = write_tmp("binary.har", [0x89u8, b'P', b'N', b'G', 0, 0xff, 0xfe]);
+    assert_bad_input(&run(&["har", &bin]), &["line 1 column 1"]);
+    assert_bad_input(
+        &run(&["har", "/nonexistent/x.har"]),
+        &["cannot read /nonexistent/x.har"],
+    );
+    assert_bad_input(&run(&["har"]), &["usage: gateway-doctor har"]);
+    assert_bad_input(
+        &run(&["har", "a.har", "--bogus"]),
+        &["unknown option '--bogus'"],
+    );
+    let dir = tmp("");
+    assert_bad_input(&run(&["har", dir.to_str().unwrap()]), &["HAR"]);
+}
+
+fn sample_report_json() -> (String, gateway_doctor::report::Report) {
+    let obs = Observation {
+        url: "https://user:pw@shop.example/cart?coupon=SECRET".into(),
+        status: Some(502),
+        headers: vec![
+            Header::new("server", "nginx/1.18.0"),
+            Header::new("cookie", "sid=SECRET"),
+        ],
+        body: Some("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx/1.18.0</center></body></html>".into()),
+        ..Default::default()
+    };
+    let r = report::build(&ReportInput {
+        observation: obs,
+        ..Default::default()
+    });
+    // Record exactly what today's engine makes of the report, so this test is about the CLI's
+    // exit codes and not about the engine's verdicts.
+    let mut r = r;
+    r.diagnosis = RecordedDiagnosis::from_diagnosis(&report::replay(&r).diagnosis);
+    (report::to_json(&r), r)
+}
+
+#[test]
+fn report_exit_0_when_today_agrees_and_1_when_it_differs() {
+    let (json, r) = sample_report_json();
+    assert!(!json.contains("SECRET"));
+    let path = write_tmp("agrees.json", &json);
+    let o = run(&["report", &path]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("today's engine agrees"),
+        "{}",
+        stdout(&o)
+    );
+
+    let mut other = r.clone();
+    other.diagnosis.family = "iis".into();
+    let path = write_tmp("differs.json", report::to_json(&other));
+    let o = run(&["report", &path]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("differs"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "family: recorded iis, today {}",
+            r.diagnosis.family
+        )),
+        "{out}"
+    );
+
+    let o = run(&["report", "--json", &path]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["agrees"], false);
+    assert_eq!(v["differences"][0]["field"], "family");
+    assert_eq!(v["recorded"]["family"], "iis");
+    assert_eq!(v["diagnosis"]["family"], r.diagnosis.family.as_str());
+
+    // stdin works too.
+    let mut child = bin()
+        .args(["report", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(json.as_bytes())
+        .unwrap();
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+}
+
+#[test]
+fn report_bad_input_exits_2_with_one_line() {
+    let bad = write_tmp(
+        "bad.json",
+        "{\n  \"report_schema\": 1,\n  \"diagnosis\": {\n}",
+    );
+    assert_bad_input(&run(&["report", &bad]), &["report", "line 4 column 1"]);
+    let v2 = write_tmp("v2.json", "{\"report_schema\": 2, \"diagnosis\": {}}");
+    assert_bad_input(&run(&["report", &v2]), &["unsupported report_schema 2"]);
+    let har = fixture("chrome-shop.har");
+    assert_bad_input(&run(&["report", &har]), &["not a Gateway Doctor report"]);
+    let bin = write_tmp("bin.json", [b'{', 0xff, 0xfe, b'}']);
+    assert_bad_input(&run(&["report", &bin]), &["not UTF-8 text", "offset 1"]);
+    assert_bad_input(
+        &run(&["report", "/nonexistent.json"]),
+        &["cannot read /nonexistent.json"],
+    );
+    assert_bad_input(&run(&["report"]), &["usage: gateway-doctor report"]);
+}
+
+/// Budget check (not a timing test): a ~40 MB HAR is read with a peak RSS under a fixed bound,
+/// which only holds if the file is streamed. Prints the figure; `scripts/bench-har.sh` does
+/// the same for 100 MB with a release build.
+#[test]
+fn large_har_streams_with_bounded_memory() {
+    const BOUND_KB: u64 = 64 * 1024;
+    let path = tmp("large.har");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let g = gen::write_har_of_size(&mut f, 40_000_000).unwrap();
+    drop(f);
+    let start = std::time::Instant::now();
+    let o = bin()
+        .args(["har", "--json", path.to_str().unwrap()])
+        .env("GATEWAY_DOCTOR_PEAK_RSS", "1")
+        .output()
+        .unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), g.failed_doc_xhr);
+    let err = stderr(&o);
+    let kb: u64 = err
+        .lines()
+        .find_map(|l| l.strip_prefix("peak RSS: "))
+        .and_then(|v| v.trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS line in {err:?}"));
+    println!(
+        "HAR {:.1} MB, {} entries: peak RSS {:.1} MB (bound {} MB), {:.0} entries/s (debug build)",
+        g.bytes as f64 / 1e6,
+        g.entries,
+        kb as f64 / 1024.0,
+        BOUND_KB / 1024,
+        g.entries as f64 / secs
+    );
+    assert!(kb < BOUND_KB, "peak RSS {kb} kB exceeds {BOUND_KB} kB");
+    let _ = std::fs::remove_file(&path);
+}

@@ -1,0 +1,308 @@
+//! The HAR parser over DevTools-style exports: which entries count, what each observation
+//! carries, and one clear error (with position) for every kind of broken file.
+
+#[path = "har/gen.rs"]
+mod gen;
+
+use gateway_doctor::har::{self, HarItem, ResourceClass, BODY_CAP};
+use gateway_doctor::{Kind, Result};
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/har/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn scan(text: &str) -> Result<(Vec<HarItem>, har::HarSummary)> {
+    let mut v = Vec::new();
+    let s = har::scan_str(text, &mut |i| {
+        v.push(i);
+        Ok(())
+    })?;
+    Ok((v, s))
+}
+
+fn err(text: &str) -> String {
+    match scan(text) {
+        Ok(_) => panic!("expected an error for {:?}", &text[..text.len().min(80)]),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn chrome_export_entries_and_fields() {
+    let (items, summary) = scan(&fixture("chrome-shop.har")).unwrap();
+    assert_eq!(summary.entries, 9);
+    assert_eq!(summary.version.as_deref(), Some("1.2"));
+    assert_eq!(summary.creator.as_deref(), Some("WebInspector 537.36"));
+    let classes: Vec<_> = items.iter().map(|i| i.class).collect();
+    use ResourceClass::*;
+    assert_eq!(
+        classes,
+        [Document, Document, Other, Xhr, Xhr, Xhr, Other, Xhr, Document]
+    );
+    let failed: Vec<_> = items.iter().filter(|i| i.failed).map(|i| i.index).collect();
+    assert_eq!(failed, [1, 2, 3, 4, 8], "301/204/200 are not failures");
+
+    let doc = &items[1].observation;
+    assert_eq!(doc.status, Some(502));
+    assert_eq!(doc.status_line.as_deref(), Some("HTTP/2.0 502"));
+    assert_eq!(doc.header("server"), Some("nginx/1.18.0"));
+    assert!(doc
+        .body
+        .as_deref()
+        .unwrap()
+        .contains("<center>nginx/1.18.0</center>"));
+    assert_eq!(doc.browser.as_deref(), Some("chrome"));
+    assert_eq!(doc.observed_at.as_deref(), Some("2026-11-21T16:03:10.120Z"));
+    assert_eq!(doc.net_error, None);
+
+    // The base64 body is decoded before the engine sees it.
+    let xhr = &items[3].observation;
+    assert_eq!(xhr.method.as_deref(), Some("POST"));
+    assert_eq!(
+        xhr.body.as_deref(),
+        Some("<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n")
+    );
+
+    // Chrome's `_error` becomes the network error; no status.
+    let dns = &items[4].observation;
+    assert_eq!(dns.status, None);
+    assert_eq!(dns.net_error.as_deref(), Some("net::ERR_NAME_NOT_RESOLVED"));
+    assert_eq!(
+        items[8].observation.net_error.as_deref(),
+        Some("net::ERR_ABORTED")
+    );
+
+    // A 204 without text is an empty body, not an unknown one.
+    assert_eq!(items[5].observation.body.as_deref(), Some(""));
+    // The redirect's location stays a header; the entry is not a failure.
+    assert_eq!(items[0].observation.status, Some(301));
+}
+
+#[test]
+fn firefox_export_without_resource_type() {
+    let (items, summary) = scan(&fixture("firefox-wiki.har")).unwrap();
+    assert_eq!(summary.entries, 6);
+    assert_eq!(summary.creator.as_deref(), Some("Firefox 128.0"));
+    use ResourceClass::*;
+    let classes: Vec<_> = items.iter().map(|i| i.class).collect();
+    // Sec-Fetch-Dest document/style/empty/empty, then Accept: text/html, then image/png MIME.
+    assert_eq!(classes, [Document, Other, Xhr, Xhr, Document, Other]);
+    let failed: Vec<_> = items.iter().filter(|i| i.failed).map(|i| i.index).collect();
+    assert_eq!(failed, [0, 1, 2, 3, 5]);
+
+    let doc = &items[0].observation;
+    assert_eq!(doc.status_line.as_deref(), Some("HTTP/1.1 502 Proxy Error"));
+    assert_eq!(doc.browser.as_deref(), Some("firefox/128"));
+    assert_eq!(doc.header("Server"), Some("Apache/2.4.57 (Debian)"));
+    assert_eq!(
+        doc.observed_at.as_deref(),
+        Some("2026-11-21T17:03:12.345+01:00")
+    );
+
+    assert_eq!(
+        items[2].observation.body.as_deref(),
+        Some(""),
+        "empty text is a blank body"
+    );
+    let none = &items[3].observation;
+    assert_eq!(none.status, None);
+    assert_eq!(
+        none.net_error.as_deref(),
+        Some("no response (HAR status 0)")
+    );
+}
+
+#[test]
+fn rows_select_failed_document_and_xhr_entries() {
+    let text = fixture("chrome-shop.har");
+    let rows = har::diagnose_str(&text, false).unwrap();
+    let idx: Vec<_> = rows.iter().map(|r| r.index).collect();
+    assert_eq!(
+        idx,
+        [1, 3, 4, 8],
+        "the failed favicon (image) is not listed"
+    );
+    let all: Vec<_> = har::diagnose_str(&text, true)
+        .unwrap()
+        .iter()
+        .map(|r| r.index)
+        .collect();
+    assert_eq!(all, [0, 1, 3, 4, 5, 7, 8]);
+    let ff: Vec<_> = har::diagnose_str(&fixture("firefox-wiki.har"), false)
+        .unwrap()
+        .iter()
+        .map(|r| r.index)
+        .collect();
+    assert_eq!(ff, [0, 2, 3]);
+    // Rows carry the full diagnosis of the entry.
+    assert_eq!(rows[0].status, Some(502));
+    assert_eq!(rows[0].diagnosis.schema, gateway_doctor::SCHEMA);
+    assert_eq!(
+        rows[2].net_error.as_deref(),
+        Some("net::ERR_NAME_NOT_RESOLVED")
+    );
+}
+
+/// End-to-end verdicts: these depend on the engine (H2) recognising the pages.
+#[test]
+fn verdicts_for_fixture_entries() {
+    let rows = har::diagnose_str(&fixture("chrome-shop.har"), false).unwrap();
+    let nginx = &rows[0].diagnosis;
+    assert_eq!(
+        (nginx.kind, nginx.family.as_str(), nginx.code),
+        (Kind::ServerError, "nginx", Some(502))
+    );
+    let dns = &rows[2].diagnosis;
+    assert_eq!(
+        (dns.kind, dns.family.as_str()),
+        (Kind::NetworkError, "network")
+    );
+    assert_eq!(
+        rows[3].diagnosis.kind,
+        Kind::Ok,
+        "ERR_ABORTED is the user stopping: no alarm"
+    );
+    let ff = har::diagnose_str(&fixture("firefox-wiki.har"), false).unwrap();
+    assert_eq!(ff[0].diagnosis.family, "apache");
+    assert_eq!(ff[0].diagnosis.code, Some(502));
+}
+
+#[test]
+fn generated_har_with_many_entries() {
+    let mut buf = Vec::new();
+    let g = gen::write_har(&mut buf, 1_500, 300).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    let (items, summary) = scan(&text).unwrap();
+    assert_eq!(summary.entries, 1_500);
+    assert_eq!(items.len(), 1_500);
+    assert!(items.iter().enumerate().all(|(k, i)| i.index == k));
+    let rows = har::diagnose_str(&text, false).unwrap();
+    assert_eq!(rows.len(), g.failed_doc_xhr);
+    assert!(
+        g.failed_doc_xhr >= 30,
+        "generator makes enough failures: {g:?}"
+    );
+    assert_eq!(har::diagnose_str(&text, true).unwrap().len(), g.doc_xhr);
+    // The streaming reader and the string parser agree.
+    let mut streamed = 0;
+    har::scan_reader(std::io::Cursor::new(text.as_bytes()), &mut |i| {
+        streamed += usize::from(har::row_for(&i, false).is_some());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(streamed, g.failed_doc_xhr);
+}
+
+#[test]
+fn huge_body_is_capped() {
+    let big = "x".repeat(3 * BODY_CAP);
+    let text = format!(
+        r#"{{"log":{{"version":"1.2","entries":[{{"_resourceType":"document","request":{{"url":"https://a.example/"}},
+        "response":{{"status":500,"content":{{"size":{},"text":"{big}"}}}}}}]}}}}"#,
+        big.len()
+    );
+    let (items, _) = scan(&text).unwrap();
+    let o = &items[0].observation;
+    assert!(o.body.as_ref().unwrap().len() <= BODY_CAP);
+    assert!(o.body_truncated);
+    // A base64 body that was cut while parsing decodes its whole quanta and is flagged.
+    let b64 = "QUJD".repeat(BODY_CAP); // "ABC" × BODY_CAP, 4 × BODY_CAP chars
+    let text = format!(
+        r#"{{"log":{{"version":"1.2","entries":[{{"request":{{"url":"u"}},"response":{{"status":500,
+        "content":{{"mimeType":"text/html","encoding":"base64","text":"{b64}"}}}}}}]}}}}"#
+    );
+    let (items, _) = scan(&text).unwrap();
+    let body = items[0].observation.body.clone().unwrap();
+    assert_eq!(body.len(), BODY_CAP);
+    assert!(body.starts_with("ABCABC"));
+    assert!(items[0].observation.body_truncated);
+}
+
+#[test]
+fn lenient_fields_and_minimal_entries() {
+    // Status as a string, missing response, null error: still read, not rejected.
+    let text = r#"{"log":{"entries":[
+        {"request":{"url":"https://a.example/","headers":[{"name":"Accept","value":"text/html"}]},
+         "response":{"status":"503","_error":null,"content":{"text":null}}},
+        {"request":{"url":"https://b.example/"}}
+    ]}}"#;
+    let (items, summary) = scan(text).unwrap();
+    assert_eq!(
+        summary.version, None,
+        "absent version is accepted (HAR says 1.1)"
+    );
+    assert_eq!(items[0].observation.status, Some(503));
+    assert_eq!(items[0].class, ResourceClass::Document);
+    assert_eq!(items[1].observation.status, None);
+    assert!(items[1].failed);
+    // Empty version string means 1.1 per the HAR spec.
+    let (_, s) = scan(r#"{"log":{"version":"","entries":[]}}"#).unwrap();
+    assert_eq!(s.version.as_deref(), Some("1.1"));
+}
+
+#[test]
+fn broken_files_give_one_line_with_position() {
+    let good = fixture("chrome-shop.har");
+    // Malformed: a missing comma between two members.
+    let e = err(&good.replacen("\"status\": 502,", "\"status\": 502", 1));
+    assert!(e.contains("line ") && e.contains("column "), "{e}");
+    assert!(!e.contains('\n'), "one line: {e}");
+    // Truncated in the middle.
+    let e = err(&good[..good.len() / 2]);
+    assert!(
+        e.contains("EOF") && e.contains("truncated") && e.contains("line "),
+        "{e}"
+    );
+    // Wrong HAR version, with its position.
+    let e = err(&good.replacen("\"version\": \"1.2\"", "\"version\": \"2.0\"", 1));
+    assert!(e.contains("unsupported HAR version \"2.0\""), "{e}");
+    assert!(e.contains("line 3"), "position of the version: {e}");
+    // Not a HAR at all.
+    assert!(err("[1,2,3]").contains("expected a HAR file"));
+    assert!(err("{\"foo\": 1}").contains("no \"log\" member"));
+    assert!(err("").contains("EOF"));
+    assert!(err("\u{0}\u{1}PK\u{3}\u{4}").contains("line 1 column 1"));
+    assert!(err("{\"log\":{\"entries\":{}}}").contains("list of HAR entries"));
+    assert!(err("{\"log\":{\"version\":\"1.2\"}} trailing").contains("trailing characters"));
+    assert!(err("{\"log\":{\"entries\":[1]}}").contains("line 1"));
+}
+
+#[test]
+fn never_panics_on_any_prefix_or_corruption() {
+    let good = fixture("firefox-wiki.har");
+    let bytes = good.as_bytes();
+    for cut in (0..bytes.len()).step_by(37) {
+        if let Ok(prefix) = std::str::from_utf8(&bytes[..cut]) {
+            assert!(
+                scan(prefix).is_err(),
+                "a prefix of {cut} bytes must be an error"
+            );
+        }
+    }
+    // Flip bytes all over the file: any result is fine, a panic is not.
+    for pos in (0..bytes.len()).step_by(53) {
+        let mut b = bytes.to_vec();
+        b[pos] = b"{}[],:\"0\\x"[pos % 10];
+        if let Ok(s) = std::str::from_utf8(&b) {
+            let _ = scan(s);
+        }
+    }
+}
+
+#[test]
+fn callback_error_stops_the_scan_and_is_returned() {
+    let text = fixture("chrome-shop.har");
+    let mut seen = 0;
+    let e = har::scan_str(&text, &mut |_| {
+        seen += 1;
+        if seen == 3 {
+            Err(gateway_doctor::Error::Io("disk full".into()))
+        } else {
+            Ok(())
+        }
+    })
+    .unwrap_err();
+    assert_eq!(e, gateway_doctor::Error::Io("disk full".into()));
+    assert_eq!(seen, 3);
+}
