@@ -5,9 +5,22 @@ use gateway_doctor::{Diagnosis, Kind, SCHEMA};
 
 pub fn check(d: &Diagnosis) {
     assert_eq!(d.schema, SCHEMA);
-    assert!(d.confidence.is_finite() && (0.0..=1.0).contains(&d.confidence), "confidence {}", d.confidence);
-    assert_eq!(d.kind == Kind::NetworkError, d.family == "network", "kind {:?} family {}", d.kind, d.family);
-    assert!(d.kind != Kind::ServerError || !d.remedies.is_empty(), "server error without remedies");
+    assert!(
+        d.confidence.is_finite() && (0.0..=1.0).contains(&d.confidence),
+        "confidence {}",
+        d.confidence
+    );
+    assert_eq!(
+        d.kind == Kind::NetworkError,
+        d.family == "network",
+        "kind {:?} family {}",
+        d.kind,
+        d.family
+    );
+    assert!(
+        d.kind != Kind::ServerError || !d.remedies.is_empty(),
+        "server error without remedies"
+    );
     // Every diagnosis crosses the WASM boundary and the CLI as JSON: it must round-trip.
     let json = serde_json::to_string(d).expect("diagnosis serialises");
     let back: Diagnosis = serde_json::from_str(&json).expect("diagnosis deserialises");

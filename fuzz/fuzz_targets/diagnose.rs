@@ -18,16 +18,43 @@ use libfuzzer_sys::fuzz_target;
 mod common;
 
 const NAMES: &[&str] = &[
-    "server", "via", "cf-ray", "cf-error-type", "cf-cache-status", "x-cache", "x-amz-cf-id",
-    "x-amz-cf-pop", "x-served-by", "x-vercel-id", "x-vercel-error", "retry-after", "content-type",
-    "x-squid-error", "x-powered-by", "x-request-id", "x-github-request-id", "x-fastly-request-id",
-    "x-nf-request-id", "x-azure-ref", "x-cdn", "x-akamai-request-id", "set-cookie",
+    "server",
+    "via",
+    "cf-ray",
+    "cf-error-type",
+    "cf-cache-status",
+    "x-cache",
+    "x-amz-cf-id",
+    "x-amz-cf-pop",
+    "x-served-by",
+    "x-vercel-id",
+    "x-vercel-error",
+    "retry-after",
+    "content-type",
+    "x-squid-error",
+    "x-powered-by",
+    "x-request-id",
+    "x-github-request-id",
+    "x-fastly-request-id",
+    "x-nf-request-id",
+    "x-azure-ref",
+    "x-cdn",
+    "x-akamai-request-id",
+    "set-cookie",
 ];
 const NET_ERRORS: &[&str] = &[
-    "net::ERR_NAME_NOT_RESOLVED", "net::ERR_CONNECTION_REFUSED", "net::ERR_CONNECTION_RESET",
-    "net::ERR_CONNECTION_TIMED_OUT", "net::ERR_CERT_AUTHORITY_INVALID", "net::ERR_INTERNET_DISCONNECTED",
-    "net::ERR_ABORTED", "NS_ERROR_UNKNOWN_HOST", "NS_ERROR_CONNECTION_REFUSED", "NS_ERROR_NET_TIMEOUT",
-    "NS_BINDING_ABORTED", "NS_ERROR_OFFLINE",
+    "net::ERR_NAME_NOT_RESOLVED",
+    "net::ERR_CONNECTION_REFUSED",
+    "net::ERR_CONNECTION_RESET",
+    "net::ERR_CONNECTION_TIMED_OUT",
+    "net::ERR_CERT_AUTHORITY_INVALID",
+    "net::ERR_INTERNET_DISCONNECTED",
+    "net::ERR_ABORTED",
+    "NS_ERROR_UNKNOWN_HOST",
+    "NS_ERROR_CONNECTION_REFUSED",
+    "NS_ERROR_NET_TIMEOUT",
+    "NS_BINDING_ABORTED",
+    "NS_ERROR_OFFLINE",
 ];
 
 fn carve(data: &[u8]) -> Result<Observation> {
@@ -36,15 +63,27 @@ fn carve(data: &[u8]) -> Result<Observation> {
     let flags: u8 = u.arbitrary()?;
     if flags & 1 != 0 {
         // Mostly plausible statuses, sometimes any u16.
-        obs.status = Some(if flags & 2 != 0 { u.arbitrary()? } else { u.int_in_range(100..=599)? });
+        obs.status = Some(if flags & 2 != 0 {
+            u.arbitrary()?
+        } else {
+            u.int_in_range(100..=599)?
+        });
     }
     if flags & 4 != 0 {
-        obs.net_error = Some(if flags & 8 != 0 { u.choose(NET_ERRORS)?.to_string() } else { u.arbitrary()? });
+        obs.net_error = Some(if flags & 8 != 0 {
+            u.choose(NET_ERRORS)?.to_string()
+        } else {
+            u.arbitrary()?
+        });
     }
     obs.body_truncated = flags & 16 != 0;
     let n_headers = u.int_in_range(0..=6u8)?;
     for _ in 0..n_headers {
-        let name = if u.ratio(7u8, 8)? { u.choose(NAMES)?.to_string() } else { u.arbitrary()? };
+        let name = if u.ratio(7u8, 8)? {
+            u.choose(NAMES)?.to_string()
+        } else {
+            u.arbitrary()?
+        };
         let value: String = u.arbitrary()?;
         obs.headers.push(Header::new(name, value));
     }
