@@ -1,0 +1,7 @@
+#!/bin/sh
+# HAR streaming benchmark: a ~100 MB generated HAR through the optimised CLI; prints peak RSS
+# and entries/s, writes target/bench/har.json, and fails when peak RSS exceeds the bound
+# (see benches/har.rs). GD_HAR_BENCH_MB=<n> changes the size.
+set -eu
+cd "$(dirname "$0")/.."
+exec cargo bench --bench har "$@"
