@@ -1,25 +1,857 @@
-//! The classifier (placeholder until the engine lands).
-use crate::model::*;
+//! The classifier: status, headers and body in, [`Diagnosis`] out.
+//!
+//! 1. No status but a network error code → the `network` family (signatures/network.toml).
+//! 2. 1xx–3xx → `ok`/`none`, whatever the body says: a page that *talks about* 502 or
+//!    Cloudflare must never raise an alarm.
+//! 3. Otherwise the body is normalised (normalize.rs) and scanned once by an Aho-Corasick
+//!    automaton over every phrase of every signature plus the global anchors (code, retry,
+//!    request-id phrases). Each signature whose status filter accepts the response sums the
+//!    weights of its matching body/header rules (+2 for an accepted error status); those
+//!    reaching `min_score` compete by (priority, has body evidence, score). The body outranks
+//!    headers because headers pile up along the proxy chain (every response through Cloudflare
+//!    says `server: cloudflare`), while the page is what the failing hop generated.
+//! 4. Nothing fired → the first matching fallback (blank page, status only, …).
 
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
+use crate::model::*;
+use crate::normalize::{normalize, Normalized};
+use crate::remedies::{self, RemedyContext};
+use crate::signatures::{self as sig, status_in, BodyCond, HeaderOp, SignatureDef};
+
+/// Points an accepted 4xx/5xx status adds to a signature that matched something else.
+const STATUS_POINTS: i32 = 2;
+const NO_MATCH: u32 = u32::MAX;
+
+fn automaton() -> &'static AhoCorasick {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        // The patterns are validated by build.rs; failing here would be a bug in it.
+        AhoCorasick::new(sig::PATTERNS).expect("signature patterns compile")
+    })
+}
+
+/// What one pass over the normalised body found.
+#[derive(Debug)]
+pub struct Scan {
+    /// Byte offset of the first word-bounded occurrence of each pattern, or `u32::MAX`.
+    pub first: Vec<u32>,
+    /// First error code the page prints ("Error 522", "502 Bad Gateway").
+    pub page_code: Option<u32>,
+    /// "try again in 30 seconds" → 30.
+    pub retry_s: Option<u32>,
+    /// (pattern, token) for request-id phrases ("Cloudflare Ray ID: 615f…").
+    pub page_ids: Vec<(u16, String)>,
+}
+
+impl Scan {
+    fn has(&self, p: u16) -> bool {
+        self.first[p as usize] != NO_MATCH
+    }
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Scans the normalised text once. Linear in its length plus the number of matches.
+pub fn scan(n: &Normalized) -> Scan {
+    let text = n.fold.as_bytes();
+    let mut s = Scan {
+        first: vec![NO_MATCH; sig::PATTERNS.len()],
+        page_code: None,
+        retry_s: None,
+        page_ids: Vec::new(),
+    };
+    if text.is_empty() {
+        return s;
+    }
+    for m in automaton().find_overlapping_iter(text) {
+        let p = m.pattern().as_usize();
+        let pat = sig::PATTERNS[p].as_bytes();
+        let (start, end) = (m.start(), m.end());
+        // Phrases match whole words: "nginx" not in "nginxcontrib", "error 502" not in
+        // "error 5020". Only checked where the phrase itself starts/ends with a word char.
+        if is_word(pat[0]) && start > 0 && is_word(text[start - 1]) {
+            continue;
+        }
+        if is_word(pat[pat.len() - 1]) && end < text.len() && is_word(text[end]) {
+            continue;
+        }
+        let role = sig::PATTERN_ROLES[p];
+        if s.first[p] == NO_MATCH {
+            s.first[p] = start as u32;
+        }
+        if s.page_code.is_none() {
+            if role & sig::ROLE_CODE_AFTER != 0 {
+                s.page_code = code_after(text, end);
+            }
+            if s.page_code.is_none() && role & sig::ROLE_CODE_BEFORE != 0 {
+                s.page_code = code_before(text, start);
+            }
+        }
+        if role & sig::ROLE_RETRY != 0 && s.retry_s.is_none() {
+            s.retry_s = retry_after(text, end);
+        }
+        if role & sig::ROLE_PAGE_ID != 0 && !s.page_ids.iter().any(|(q, _)| *q as usize == p) {
+            if let Some(tok) = token_after(n.orig.as_bytes(), end) {
+                s.page_ids.push((p as u16, tok));
+            }
+        }
+    }
+    s
+}
+
+fn plausible_code(c: u32) -> bool {
+    (400..=599).contains(&c) || (1000..=1999).contains(&c)
+}
+
+/// "error 522", "error code: 1016", "http error 503.0" — digits after up to 3 separators.
+fn code_after(t: &[u8], mut i: usize) -> Option<u32> {
+    let stop = (i + 3).min(t.len());
+    while i < stop && matches!(t[i], b' ' | b':' | b'#') {
+        i += 1;
+    }
+    let start = i;
+    while i < t.len() && i - start < 5 && t[i].is_ascii_digit() {
+        i += 1;
+    }
+    let len = i - start;
+    if !(3..=4).contains(&len) || (i < t.len() && t[i].is_ascii_alphanumeric()) {
+        return None;
+    }
+    let c: u32 = std::str::from_utf8(&t[start..i]).ok()?.parse().ok()?;
+    plausible_code(c).then_some(c)
+}
+
+/// "502 bad gateway", "522: connection timed out" — digits right before the phrase.
+fn code_before(t: &[u8], start: usize) -> Option<u32> {
+    let mut i = start;
+    let stop = start.saturating_sub(3);
+    while i > stop && matches!(t[i - 1], b' ' | b':' | b'-') {
+        i -= 1;
+    }
+    let end = i;
+    while i > 0 && end - i < 5 && t[i - 1].is_ascii_digit() {
+        i -= 1;
+    }
+    let len = end - i;
+    if !(3..=4).contains(&len) || (i > 0 && t[i - 1].is_ascii_alphanumeric()) || end == start {
+        return None;
+    }
+    let c: u32 = std::str::from_utf8(&t[i..end]).ok()?.parse().ok()?;
+    plausible_code(c).then_some(c)
+}
+
+/// "try again in 30 seconds" / "in 2 minutes" → seconds.
+fn retry_after(t: &[u8], mut i: usize) -> Option<u32> {
+    while i < t.len() && t[i] == b' ' {
+        i += 1;
+    }
+    let start = i;
+    while i < t.len() && i - start < 6 && t[i].is_ascii_digit() {
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    let n: u32 = std::str::from_utf8(&t[start..i]).ok()?.parse().ok()?;
+    while i < t.len() && t[i] == b' ' {
+        i += 1;
+    }
+    let rest = &t[i..t.len().min(i + 8)];
+    let mult = if rest.starts_with(b"sec") || rest.starts_with(b"s ") || rest == b"s" {
+        1
+    } else if rest.starts_with(b"min") {
+        60
+    } else if rest.starts_with(b"hour") {
+        3600
+    } else {
+        return None;
+    };
+    let s = n.checked_mul(mult)?;
+    (1..=86_400).contains(&s).then_some(s)
+}
+
+/// The id token after a phrase, read from the original-case text.
+fn token_after(orig: &[u8], mut i: usize) -> Option<String> {
+    while i < orig.len() && orig[i] == b' ' {
+        i += 1;
+    }
+    let start = i;
+    while i < orig.len()
+        && i - start < 128
+        && (orig[i].is_ascii_alphanumeric() || b"._-:=+/".contains(&orig[i]))
+    {
+        i += 1;
+    }
+    let tok = std::str::from_utf8(&orig[start..i]).ok()?;
+    let tok = tok.trim_end_matches(['.', ':', '-', ',']);
+    (tok.len() >= 4 && tok.bytes().any(|b| b.is_ascii_digit())).then(|| tok.to_string())
+}
+
+/// Whether markup should be stripped: everything except an explicit plain-text/JSON type.
+fn is_html(obs: &Observation) -> bool {
+    match obs.header("content-type") {
+        Some(ct) => {
+            let ct = ct.trim().to_ascii_lowercase();
+            !(ct.starts_with("text/plain") || ct.contains("json"))
+        }
+        None => true,
+    }
+}
+
+/// Kind from the status (or the code when no status): the engine's default when a
+/// signature does not fix it.
+fn derived_kind(status: Option<u16>, code: Option<u32>) -> Kind {
+    match status.map(u32::from).or(code) {
+        Some(401 | 403 | 451) => Kind::Blocked,
+        Some(400..=499) => Kind::ClientError,
+        _ => Kind::ServerError,
+    }
+}
+
+fn default_fault(kind: Kind, family: &sig::FamilyDef) -> Fault {
+    match kind {
+        Kind::ServerError => family.fault,
+        Kind::Blocked | Kind::ClientError => Fault::Site,
+        Kind::Challenge | Kind::Ok => Fault::None,
+        Kind::NetworkError => Fault::Network,
+    }
+}
+
+fn auto_message(code: Option<u32>, kind: Kind) -> &'static sig::AutoMessageDef {
+    let c = match code {
+        Some(c) if c <= 999 => c as u16,
+        _ if kind == Kind::ServerError => 500,
+        _ => 0,
+    };
+    sig::AUTO_MESSAGES
+        .iter()
+        .find(|a| status_in(a.codes, c))
+        .unwrap_or(&sig::AUTO_MESSAGES[sig::AUTO_MESSAGES.len() - 1])
+}
+
+fn code_variant(code: Option<u32>) -> Option<&'static str> {
+    let c = code?;
+    sig::CODE_VARIANTS
+        .iter()
+        .find(|(k, _)| *k == c)
+        .map(|(_, v)| *v)
+}
+
+/// Renders a core message with `args`, keeping only as many args as the text uses.
+pub fn message(id: &str, args: &[String]) -> Message {
+    let text = sig::message_text(id).unwrap_or(id);
+    let used = (1..=9u8)
+        .rev()
+        .find(|d| text.contains(&format!("${d}")))
+        .unwrap_or(0) as usize;
+    let args: Vec<String> = args.iter().take(used).cloned().collect();
+    let mut out = text.to_string();
+    for (i, a) in args.iter().enumerate().rev() {
+        out = out.replace(&format!("${}", i + 1), a);
+    }
+    Message {
+        id: id.to_string(),
+        args,
+        text: out,
+    }
+}
+
+struct Fired {
+    sig: usize,
+    score: i32,
+    body_hit: bool,
+    variant: Option<&'static str>,
+    evidence: Vec<Evidence>,
+}
+
+fn header_matches(rule: &sig::HeaderRule, value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    match rule.op {
+        HeaderOp::Present => !v.is_empty(),
+        HeaderOp::Equals => v == rule.value,
+        HeaderOp::Prefix => v.starts_with(rule.value),
+        HeaderOp::Contains => v.contains(rule.value),
+    }
+}
+
+fn evaluate(
+    idx: usize,
+    s: &SignatureDef,
+    obs: &Observation,
+    norm: &Normalized,
+    sc: &Scan,
+    body_allowed: bool,
+) -> Option<Fired> {
+    match obs.status {
+        Some(st) if !status_in(s.status, st) => return None,
+        None if !s.status_none => return None,
+        _ => {}
+    }
+    if s.unless.iter().any(|&p| sc.has(p)) {
+        return None;
+    }
+    if s.max_text.is_some_and(|m| norm.fold.len() > m as usize) {
+        return None;
+    }
+    let mut f = Fired {
+        sig: idx,
+        score: 0,
+        body_hit: false,
+        variant: None,
+        evidence: Vec::new(),
+    };
+    let sid = Some(s.id.to_string());
+    if body_allowed {
+        for rule in s.body {
+            let hit: Option<String> = if rule.empty {
+                (norm.visible == 0).then(|| "body: empty".to_string())
+            } else if let Some(&p) = rule
+                .patterns
+                .iter()
+                .filter(|&&p| sc.has(p))
+                .min_by_key(|&&p| sc.first[p as usize])
+            {
+                f.body_hit = true;
+                Some(format!("body: {:?}", sig::PATTERNS[p as usize]))
+            } else if let Some(e) = rule.exact.iter().find(|e| norm.fold == **e) {
+                f.body_hit = true;
+                Some(format!("body is exactly {e:?}"))
+            } else {
+                None
+            };
+            if let Some(detail) = hit {
+                f.score += rule.weight;
+                f.variant = f.variant.or(rule.variant);
+                f.evidence.push(Evidence {
+                    source: EvidenceSource::Body,
+                    detail,
+                    signature: sid.clone(),
+                });
+            }
+        }
+    }
+    for rule in s.headers {
+        let Some(value) = obs.header(rule.name) else {
+            continue;
+        };
+        if header_matches(rule, value) {
+            f.score += rule.weight;
+            f.variant = f.variant.or(rule.variant);
+            f.evidence.push(Evidence {
+                source: EvidenceSource::Header,
+                detail: format!("{}: {}", rule.name, clip(value, 120)),
+                signature: sid.clone(),
+            });
+        }
+    }
+    if f.score > 0 && obs.status.is_some_and(|st| st >= 400) {
+        f.score += STATUS_POINTS;
+    }
+    (f.score >= s.min_score).then_some(f)
+}
+
+fn clip(s: &str, max: usize) -> &str {
+    let s = s.trim();
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Classifies one observation. Never panics; every input gives a diagnosis.
 pub fn diagnose(obs: &Observation) -> Diagnosis {
-    let msg = |id: &str, text: &str| Message { id: id.into(), args: vec![], text: text.into() };
+    let net_error = obs
+        .net_error
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
+    if obs.status.is_none() {
+        if let Some(code) = net_error {
+            return network(obs, code);
+        }
+    }
+
+    let mut evidence = Vec::new();
+    if let Some(st) = obs.status {
+        evidence.push(Evidence {
+            source: EvidenceSource::Status,
+            detail: match obs.status_line.as_deref().map(str::trim) {
+                Some(l) if !l.is_empty() => format!("status {st} ({})", clip(l, 80)),
+                _ => format!("status {st}"),
+            },
+            signature: None,
+        });
+    }
+    if let Some(code) = net_error {
+        evidence.push(Evidence {
+            source: EvidenceSource::NetError,
+            detail: clip(code, 80).to_string(),
+            signature: None,
+        });
+    }
+
     let body = obs.body.as_deref().unwrap_or("");
-    let family = if body.contains(">nginx<") { "nginx" } else { "generic" };
+    let norm = normalize(body, is_html(obs), sig::BODY_CAP);
+    if let Some(total) = norm.cut_from {
+        evidence.push(Evidence {
+            source: EvidenceSource::Limit,
+            detail: format!(
+                "body cut at {} of {total} bytes before matching",
+                sig::BODY_CAP
+            ),
+            signature: None,
+        });
+    }
+    if obs.body_truncated {
+        evidence.push(Evidence {
+            source: EvidenceSource::Limit,
+            detail: "body was already truncated when it was read".into(),
+            signature: None,
+        });
+    }
+
+    let informational = obs.status.is_some_and(|s| s < 400);
+    let sc = if informational {
+        None
+    } else {
+        Some(scan(&norm))
+    };
+
+    let mut best: Option<Fired> = None;
+    if let Some(sc) = &sc {
+        let body_allowed = obs.status.is_some() || norm.fold.len() <= sig::UNKNOWN_STATUS_MAX_TEXT;
+        for (i, s) in sig::SIGNATURES.iter().enumerate() {
+            if let Some(f) = evaluate(i, s, obs, &norm, sc, body_allowed) {
+                let key = |f: &Fired| (sig::SIGNATURES[f.sig].priority, f.body_hit, f.score);
+                if best.as_ref().is_none_or(|b| key(&f) > key(b)) {
+                    best = Some(f);
+                }
+            }
+        }
+    }
+
+    let page_code = sc.as_ref().and_then(|s| s.page_code);
+    let header_retry = retry_after_header(obs);
+    let retry = header_retry.or(sc.as_ref().and_then(|s| s.retry_s));
+    let mut d = match best {
+        Some(f) => from_signature(obs, f, page_code, retry, &mut evidence),
+        None => from_fallback(obs, &norm, page_code, retry, &mut evidence),
+    };
+
+    // Ids, retry, remedies.
+    let family_idx = sig::FAMILIES
+        .iter()
+        .position(|f| f.id == d.family)
+        .unwrap_or(0);
+    d.ids = ids(obs, sc.as_ref(), family_idx as u16);
+    d.retry_after_s = retry;
+    if let Some(r) = retry {
+        evidence.push(Evidence {
+            source: if header_retry.is_some() {
+                EvidenceSource::Header
+            } else {
+                EvidenceSource::Body
+            },
+            detail: format!("retry after {r} s"),
+            signature: None,
+        });
+    }
+    d.evidence = evidence;
+    d
+}
+
+struct Plan {
+    kind: Kind,
+    family: &'static sig::FamilyDef,
+    variant: Option<String>,
+    code: Option<u32>,
+    fault: Fault,
+    confidence: f32,
+    title: &'static str,
+    summary: &'static str,
+    remedies: &'static [u16],
+    retry: Option<u32>,
+}
+
+fn finish(obs: &Observation, p: Plan) -> Diagnosis {
+    let code_arg = match (p.code, p.kind) {
+        (Some(c), _) => c.to_string(),
+        (None, Kind::ServerError) => "5xx".into(),
+        (None, Kind::Blocked | Kind::ClientError) => "4xx".into(),
+        (None, _) => String::new(),
+    };
+    let args = [p.family.name.to_string(), code_arg];
+    let ctx = RemedyContext {
+        os: obs.os.as_deref(),
+        provider: p.family.status_page.map(|u| (p.family.name, u)),
+        host: host_of(&obs.url),
+        retry_s: p.retry,
+    };
     Diagnosis {
         schema: SCHEMA,
-        kind: Kind::ServerError,
-        family: family.into(),
-        variant: None,
-        code: obs.status.map(u32::from),
-        fault: Fault::Unknown,
-        confidence: 0.0,
-        title: msg("diag_title_unknown", "Unknown"),
-        summary: msg("diag_summary_unknown", "Unknown"),
-        evidence: vec![],
-        ids: vec![],
+        kind: p.kind,
+        family: p.family.id.to_string(),
+        variant: p.variant,
+        code: p.code,
+        fault: p.fault,
+        confidence: (p.confidence * 100.0).round() / 100.0,
+        title: message(p.title, &args),
+        summary: message(p.summary, &args),
+        evidence: Vec::new(),
+        ids: Vec::new(),
         retry_after_s: None,
-        remedies: vec![],
+        remedies: remedies::ranked(p.remedies, &ctx),
         engine_version: crate::VERSION.into(),
-        signatures_version: crate::signatures::VERSION.into(),
+        signatures_version: sig::VERSION.into(),
+    }
+}
+
+fn from_signature(
+    obs: &Observation,
+    f: Fired,
+    page_code: Option<u32>,
+    retry: Option<u32>,
+    evidence: &mut Vec<Evidence>,
+) -> Diagnosis {
+    let s = &sig::SIGNATURES[f.sig];
+    let family = &sig::FAMILIES[s.family as usize];
+    let status = obs.status.map(u32::from);
+    let code = if s.code_from_page {
+        page_code.or(status)
+    } else {
+        status.or(page_code)
+    };
+    let kind = s.kind.unwrap_or_else(|| derived_kind(obs.status, code));
+    let fault = s.fault.unwrap_or_else(|| default_fault(kind, family));
+    let variant = f
+        .variant
+        .or_else(|| code.and_then(|c| s.variants.iter().find(|(k, _)| *k == c).map(|(_, v)| *v)))
+        .or(s.variant)
+        .or_else(|| code_variant(code))
+        .map(str::to_string);
+    // A signature's own texts and ranking describe its server errors (or the fixed kind it
+    // declares); the same vendor's 404 or 403 page gets the generic texts for that code.
+    let own = s.kind.is_some() || kind == Kind::ServerError;
+    let auto = auto_message(code, kind);
+    let confidence = (sig::CONFIDENCE_BASE + sig::CONFIDENCE_PER_POINT * f.score as f32)
+        .min(sig::CONFIDENCE_CAP);
+    evidence.extend(f.evidence);
+    finish(
+        obs,
+        Plan {
+            kind,
+            family,
+            variant,
+            code,
+            fault,
+            confidence,
+            title: s.title.filter(|_| own).unwrap_or(auto.title),
+            summary: s.summary.filter(|_| own).unwrap_or(auto.summary),
+            remedies: s.remedies.filter(|_| own).unwrap_or(auto.remedies),
+            retry,
+        },
+    )
+}
+
+fn from_fallback(
+    obs: &Observation,
+    norm: &Normalized,
+    page_code: Option<u32>,
+    retry: Option<u32>,
+    evidence: &mut Vec<Evidence>,
+) -> Diagnosis {
+    let empty = norm.visible == 0;
+    let fb = sig::FALLBACKS
+        .iter()
+        .find(|fb| {
+            let status_ok = match obs.status {
+                Some(s) => status_in(fb.status, s),
+                None => fb.status_none,
+            };
+            let body_ok = match fb.body {
+                BodyCond::Empty => empty,
+                BodyCond::NonEmpty => !empty,
+                BodyCond::Any => true,
+            };
+            status_ok && body_ok
+        })
+        .unwrap_or(&sig::FALLBACKS[sig::FALLBACKS.len() - 1]);
+    if empty && obs.status.is_some_and(|s| s >= 400) {
+        evidence.push(Evidence {
+            source: EvidenceSource::Body,
+            detail: "body: empty".into(),
+            signature: Some(format!("fallback:{}", fb.id)),
+        });
+    }
+    let family = &sig::FAMILIES[fb.family as usize];
+    let code = obs
+        .status
+        .map(u32::from)
+        .or(page_code.filter(|_| fb.kind != Some(Kind::Ok)));
+    let kind = fb.kind.unwrap_or_else(|| derived_kind(obs.status, code));
+    let auto = auto_message(code, kind);
+    finish(
+        obs,
+        Plan {
+            kind,
+            family,
+            variant: fb
+                .variant
+                .or_else(|| {
+                    if kind == Kind::Ok {
+                        None
+                    } else {
+                        code_variant(code)
+                    }
+                })
+                .map(str::to_string),
+            code: if kind == Kind::Ok { None } else { code },
+            fault: fb.fault,
+            confidence: fb.confidence,
+            title: fb.title.unwrap_or(auto.title),
+            summary: fb.summary.unwrap_or(auto.summary),
+            remedies: fb.remedies.unwrap_or(auto.remedies),
+            retry,
+        },
+    )
+}
+
+fn network(obs: &Observation, raw: &str) -> Diagnosis {
+    let code = raw.trim();
+    let bare = if code.len() >= 5 && code[..5].eq_ignore_ascii_case("net::") {
+        &code[5..]
+    } else {
+        code
+    }
+    .to_ascii_uppercase();
+    let def = sig::NET_ERRORS
+        .iter()
+        .find(|n| {
+            n.codes.contains(&bare.as_str()) || n.prefixes.iter().any(|p| bare.starts_with(p))
+        })
+        .or_else(|| sig::NET_ERRORS.iter().find(|n| n.default))
+        .unwrap_or(&sig::NET_ERRORS[0]);
+    let family = sig::family("network").unwrap_or(&sig::FAMILIES[0]);
+    let mut d = finish(
+        obs,
+        Plan {
+            kind: def.kind,
+            family,
+            variant: Some(def.variant.to_string()),
+            code: None,
+            fault: def.fault,
+            confidence: def.confidence,
+            title: def.title,
+            summary: def.summary,
+            remedies: def.remedies,
+            retry: None,
+        },
+    );
+    d.evidence = vec![Evidence {
+        source: EvidenceSource::NetError,
+        detail: clip(code, 80).to_string(),
+        signature: Some(format!("net:{}", def.variant)),
+    }];
+    d.ids = ids(obs, None, 0);
+    d
+}
+
+fn ids(obs: &Observation, sc: Option<&Scan>, family: u16) -> Vec<RequestId> {
+    let mut out: Vec<RequestId> = Vec::new();
+    for h in sig::HEADER_IDS {
+        let Some(v) = obs
+            .header(h.header)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        let v = clip(v, 200);
+        match h
+            .colo
+            .and_then(|c| v.rsplit_once('-').map(|(id, colo)| (c, id, colo)))
+        {
+            Some((colo_kind, id, colo))
+                if (2..=4).contains(&colo.len())
+                    && colo.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                out.push(RequestId {
+                    kind: h.kind.into(),
+                    value: id.into(),
+                });
+                out.push(RequestId {
+                    kind: colo_kind.into(),
+                    value: colo.to_ascii_uppercase(),
+                });
+            }
+            _ => out.push(RequestId {
+                kind: h.kind.into(),
+                value: v.into(),
+            }),
+        }
+    }
+    if let Some(sc) = sc {
+        for p in sig::PAGE_IDS {
+            if !p.families.is_empty() && !p.families.contains(&family) {
+                continue;
+            }
+            if out.iter().any(|r| r.kind == p.kind) {
+                continue;
+            }
+            if let Some((_, tok)) = sc.page_ids.iter().find(|(q, _)| *q == p.pattern) {
+                out.push(RequestId {
+                    kind: p.kind.into(),
+                    value: tok.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `Retry-After` in seconds: delta-seconds, or an HTTP date relative to the response's `Date`
+/// header (else `observed_at`).
+pub fn retry_after_header(obs: &Observation) -> Option<u32> {
+    let v = obs.header("retry-after")?.trim();
+    if let Ok(s) = v.parse::<u64>() {
+        return Some(s.min(7 * 86_400) as u32);
+    }
+    let at = http_date(v)?;
+    let base = obs
+        .header("date")
+        .and_then(http_date)
+        .or_else(|| obs.observed_at.as_deref().and_then(rfc3339))?;
+    Some(at.saturating_sub(base).min(7 * 86_400) as u32)
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn epoch(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<u64> {
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let t = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
+    u64::try_from(t).ok()
+}
+
+/// IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT` (also tolerates RFC 850's dashes).
+pub fn http_date(v: &str) -> Option<u64> {
+    let v = v.trim();
+    let rest = v.split_once(',').map_or(v, |(_, r)| r).trim();
+    let rest = rest.replace('-', " ");
+    let mut it = rest.split_whitespace();
+    let d: i64 = it.next()?.parse().ok()?;
+    let mon = it.next()?.to_ascii_lowercase();
+    let mo = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
+    .iter()
+    .position(|m| mon.starts_with(m))? as i64
+        + 1;
+    let mut y: i64 = it.next()?.parse().ok()?;
+    if y < 100 {
+        y += if y < 70 { 2000 } else { 1900 };
+    }
+    let mut hms = it.next()?.split(':').map(|x| x.parse::<i64>().ok());
+    let (h, mi, s) = (hms.next()??, hms.next()??, hms.next()??);
+    epoch(y, mo, d, h, mi, s)
+}
+
+/// RFC 3339, e.g. `2026-11-21T17:03:12Z` or with an offset.
+pub fn rfc3339(v: &str) -> Option<u64> {
+    let v = v.trim();
+    if v.len() < 19 || !v.is_char_boundary(19) {
+        return None;
+    }
+    let num = |a: usize, b: usize| v.get(a..b)?.parse::<i64>().ok();
+    let t = epoch(
+        num(0, 4)?,
+        num(5, 7)?,
+        num(8, 10)?,
+        num(11, 13)?,
+        num(14, 16)?,
+        num(17, 19)?,
+    )? as i64;
+    let tz = v[19..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    let off = match tz.as_bytes().first() {
+        None | Some(b'Z' | b'z') => 0,
+        Some(&sign @ (b'+' | b'-')) => {
+            let h: i64 = tz.get(1..3)?.parse().ok()?;
+            let m: i64 = tz.get(4..6)?.parse().ok()?;
+            let o = h * 3600 + m * 60;
+            if sign == b'+' {
+                o
+            } else {
+                -o
+            }
+        }
+        _ => return None,
+    };
+    u64::try_from(t - off).ok()
+}
+
+/// Host name of a URL, without port or credentials.
+pub fn host_of(url: &str) -> Option<&str> {
+    let rest = url.trim().split_once("://")?.1;
+    let auth = rest.split(['/', '?', '#']).next()?;
+    let host = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
+    let host = if host.starts_with('[') {
+        host.split_once(']').map(|(h, _)| &h[1..])?
+    } else {
+        host.split(':').next()?
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784111777));
+        assert_eq!(rfc3339("1994-11-06T08:49:37Z"), Some(784111777));
+        assert_eq!(rfc3339("1994-11-06T09:49:37+01:00"), Some(784111777));
+        assert_eq!(http_date("garbage"), None);
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            host_of("https://user@example.com:8443/x?y"),
+            Some("example.com")
+        );
+        assert_eq!(host_of("http://[::1]:80/"), Some("::1"));
+        assert_eq!(host_of("not a url"), None);
+    }
+
+    #[test]
+    fn codes_around_phrases() {
+        assert_eq!(code_after(b"error 522 ray", 5), Some(522));
+        assert_eq!(code_after(b"error code: 1016", 10), Some(1016));
+        assert_eq!(code_after(b"error 2021", 5), None);
+        assert_eq!(code_before(b"x 502 bad gateway", 6), Some(502));
+        assert_eq!(code_before(b"a5022 bad", 6), None);
+        assert_eq!(retry_after(b"in 30 seconds.", 2), Some(30));
+        assert_eq!(retry_after(b"in 2 minutes", 2), Some(120));
+        assert_eq!(retry_after(b"in a few minutes", 2), None);
     }
 }

@@ -19,6 +19,7 @@ pub mod classify;
 pub mod error;
 pub mod har;
 pub mod model;
+pub mod normalize;
 pub mod remedies;
 pub mod report;
 pub mod signatures;

@@ -1,6 +1,129 @@
-//! The remedy catalog (placeholder until the engine lands).
-use crate::model::Remedy;
+//! The remedy catalog (data: `signatures/remedies.toml`) rendered into [`Remedy`] values for
+//! one diagnosis: OS-specific steps, the provider's status page, the page's host and the
+//! retry delay filled in.
 
+use crate::classify::message;
+use crate::model::{Action, Audience, Remedy};
+use crate::signatures::{ActionDef, RemedyDef, REMEDIES};
+
+/// What a remedy needs to know about the situation it is rendered for.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RemedyContext<'a> {
+    /// `runtime.getPlatformInfo().os` (`win`, `mac`, `linux`, `cros`, `android`); `None` =
+    /// list every OS's steps.
+    pub os: Option<&'a str>,
+    /// Display name and status page of the provider the diagnosis names.
+    pub provider: Option<(&'a str, &'a str)>,
+    /// Host name of the failing page (for "down for everyone or just me").
+    pub host: Option<&'a str>,
+    /// How long the server asked to wait.
+    pub retry_s: Option<u32>,
+}
+
+/// Default wait before a retry when the server did not say.
+const DEFAULT_RETRY_S: u32 = 30;
+
+/// One catalog entry rendered for `ctx`; `None` when it cannot apply (a status-page remedy
+/// for a family without a status page).
+pub fn render(def: &RemedyDef, ctx: &RemedyContext) -> Option<Remedy> {
+    let provider = ctx.provider.map(|(n, _)| n.to_string()).unwrap_or_default();
+    let delay = match def.action {
+        ActionDef::AutoRetry(d) => ctx.retry_s.or(d).unwrap_or(DEFAULT_RETRY_S),
+        _ => ctx.retry_s.unwrap_or(DEFAULT_RETRY_S),
+    };
+    let args = |id: &str| -> Vec<String> {
+        if id.starts_with("remedy_check_provider_status") {
+            vec![provider.clone()]
+        } else if id.starts_with("remedy_wait_and_retry") {
+            vec![delay.to_string()]
+        } else {
+            Vec::new()
+        }
+    };
+    let mut steps: Vec<_> = def.steps.iter().map(|s| message(s, &args(s))).collect();
+    let known_os = ctx
+        .os
+        .filter(|os| def.os_steps.iter().any(|(o, _)| o == os));
+    for (os, list) in def.os_steps {
+        if known_os.is_none_or(|k| k == *os) {
+            for s in list.iter() {
+                // ChromeOS and Android share one step; list it once.
+                if !steps.iter().any(|m| m.id == *s) {
+                    steps.push(message(s, &[]));
+                }
+            }
+        }
+    }
+    let action = match def.action {
+        ActionDef::None => known_os.and_then(|os| {
+            def.os_copy
+                .iter()
+                .find(|(o, _)| *o == os)
+                .map(|(_, cmd)| Action::CopyText {
+                    text: (*cmd).to_string(),
+                })
+        }),
+        ActionDef::ReloadBypassCache => Some(Action::ReloadBypassCache),
+        ActionDef::AutoRetry(_) => Some(Action::AutoRetry {
+            delay_s: Some(delay),
+        }),
+        ActionDef::ClearSiteCache => Some(Action::ClearSiteCache),
+        ActionDef::OpenPrivateWindow => Some(Action::OpenPrivateWindow),
+        ActionDef::CopyText(t) => Some(Action::CopyText { text: t.into() }),
+        ActionDef::CopyReport => Some(Action::CopyReport),
+        ActionDef::OpenUrl("{status_page}") => match ctx.provider {
+            Some((_, url)) => Some(Action::OpenUrl { url: url.into() }),
+            None => return None,
+        },
+        ActionDef::OpenUrl(u) if u.contains("{host}") => ctx.host.map(|h| Action::OpenUrl {
+            url: u.replace("{host}", h),
+        }),
+        ActionDef::OpenUrl(u) => Some(Action::OpenUrl { url: u.into() }),
+    };
+    Some(Remedy {
+        id: def.id.into(),
+        audience: def.audience,
+        title: message(def.title, &args(def.title)),
+        steps,
+        action,
+    })
+}
+
+/// The remedies at `indexes` (into the catalog), visitor ones first, each group in ranking
+/// order; entries that cannot apply are left out.
+pub fn ranked(indexes: &[u16], ctx: &RemedyContext) -> Vec<Remedy> {
+    let all: Vec<Remedy> = indexes
+        .iter()
+        .filter_map(|&i| REMEDIES.get(i as usize))
+        .filter_map(|d| render(d, ctx))
+        .collect();
+    let (mut visitor, owner): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|r| r.audience == Audience::Visitor);
+    visitor.extend(owner);
+    visitor
+}
+
+/// The whole catalog, every OS's steps, for the extension's help page. Remedies that need a
+/// situation (the provider's status page) name a generic "CDN".
 pub fn catalog() -> Vec<Remedy> {
-    Vec::new()
+    let ctx = RemedyContext {
+        provider: Some(("CDN", "https://www.cloudflarestatus.com/")),
+        ..Default::default()
+    };
+    REMEDIES
+        .iter()
+        .filter_map(|d| render(d, &ctx))
+        .map(|mut r| {
+            if r.id == "check_provider_status" {
+                r.action = None;
+            }
+            r
+        })
+        .collect()
+}
+
+/// Catalog entry by id.
+pub fn by_id(id: &str) -> Option<&'static RemedyDef> {
+    REMEDIES.iter().find(|r| r.id == id)
 }

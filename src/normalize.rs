@@ -1,0 +1,486 @@
+//! Body normalisation: one linear pass from raw HTML/text to the form signatures are written in.
+//!
+//! * tags become a word break; `<script>`, `<style>` and comments are dropped with their
+//!   content (nginx's MSIE padding, Cloudflare's inline JS); the `src`/`href` values of tags are
+//!   kept as words, because some vendors are only recognisable by them (Heroku's
+//!   `herokucdn.com/error-pages/…` iframe, Cloudflare's challenge script);
+//! * HTML entities are decoded (`&amp;`, `&nbsp;`, `&#8217;`, `&#x2019;`, Akamai's `&#32;&#35;`);
+//! * curly and mojibake apostrophes/quotes/dashes (’ ‘ “ ” – — … and the UTF-8-read-as-1252
+//!   forms `â€™` `â€œ` `â€“`) become `'` `"` `-` `...`;
+//! * every run of whitespace (including NBSP) becomes one space; text is trimmed;
+//! * letters are lower-cased into `fold`, while `orig` keeps the original case at the same
+//!   byte offsets (request ids such as CloudFront's are case-sensitive).
+//!
+//! Nothing here backtracks: each input byte is looked at a bounded number of times, so
+//! adversarial input (megabytes of `<`, unterminated tags or comments) stays linear.
+
+/// The normalised text of a body.
+#[derive(Debug, Default, Clone)]
+pub struct Normalized {
+    /// Lower-cased normalised text (valid UTF-8).
+    pub fold: String,
+    /// The same text in its original case; byte offsets match `fold`.
+    pub orig: String,
+    /// Bytes of visible text (not counting `src`/`href` values). 0 = blank page.
+    pub visible: usize,
+    /// `Some(original_len)` when the body was cut at the cap.
+    pub cut_from: Option<usize>,
+}
+
+/// Normalises `body`, reading at most `cap` bytes (cut at a character boundary). `html` =
+/// strip markup; plain-text bodies keep `<` as text.
+pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
+    let (body, cut_from) = if body.len() > cap {
+        let mut end = cap;
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        (&body[..end], Some(body.len()))
+    } else {
+        (body, None)
+    };
+    let mut out = Out {
+        fold: Vec::with_capacity(body.len().min(1 << 16)),
+        orig: Vec::with_capacity(body.len().min(1 << 16)),
+        pending_space: false,
+        visible: 0,
+        in_attr: false,
+    };
+    let b = body.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        if html && c == b'<' {
+            if b[i..].starts_with(b"<!--") {
+                i = find(b, i + 4, b"-->").map_or(n, |j| j + 3);
+                out.space();
+                continue;
+            }
+            let next = b.get(i + 1).copied().unwrap_or(0);
+            if next.is_ascii_alphabetic() || next == b'/' || next == b'!' || next == b'?' {
+                let (end, raw_text) = tag(b, i, &mut out);
+                out.space();
+                i = end;
+                if let Some(close) = raw_text {
+                    // Skip script/style content up to the matching close tag.
+                    i = find_ci(b, i, close).unwrap_or(n);
+                }
+                continue;
+            }
+        }
+        if c == b'&' {
+            if let Some((ch, len)) = entity(&b[i..]) {
+                out.push_char(ch);
+                i += len;
+                continue;
+            }
+        }
+        if c < 0x80 {
+            out.push_ascii(c);
+            i += 1;
+        } else {
+            // `body` is a &str, so this is a valid UTF-8 sequence.
+            let len = utf8_len(c);
+            let ch = body[i..i + len].chars().next().unwrap_or('\u{fffd}');
+            out.push_char(ch);
+            i += len;
+        }
+    }
+    // Both buffers only ever receive whole UTF-8 sequences.
+    let fold = String::from_utf8(out.fold).unwrap_or_default();
+    let orig = String::from_utf8(out.orig).unwrap_or_default();
+    Normalized {
+        fold,
+        orig,
+        visible: out.visible,
+        cut_from,
+    }
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0xf0..=0xff => 4,
+        0xe0..=0xef => 3,
+        0xc0..=0xdf => 2,
+        _ => 1,
+    }
+}
+
+/// First index >= `from` where `needle` starts.
+fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    if from >= hay.len() {
+        return None;
+    }
+    let first = needle[0];
+    let mut i = from;
+    while i + needle.len() <= hay.len() {
+        if hay[i] == first && hay[i..].starts_with(needle) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Like [`find`], ASCII case-insensitive; `needle` is lower case.
+fn find_ci(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    let mut i = from;
+    while i + needle.len() <= hay.len() {
+        if hay[i] == b'<' && hay[i..i + needle.len()].eq_ignore_ascii_case(needle) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Parses the tag starting at `b[start] == '<'`. Returns the index after its `>` and, for an
+/// opening `<script>`/`<style>`, the close tag whose content must be skipped. Emits `src` and
+/// `href` values as words.
+fn tag(b: &[u8], start: usize, out: &mut Out) -> (usize, Option<&'static [u8]>) {
+    let n = b.len();
+    let mut i = start + 1;
+    let closing = b.get(i) == Some(&b'/');
+    if closing {
+        i += 1;
+    }
+    let name_start = i;
+    while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'-' || b[i] == b':') {
+        i += 1;
+    }
+    let name = &b[name_start..i];
+    let raw: Option<&'static [u8]> = if closing {
+        None
+    } else if name.eq_ignore_ascii_case(b"script") {
+        Some(b"</script")
+    } else if name.eq_ignore_ascii_case(b"style") {
+        Some(b"</style")
+    } else {
+        None
+    };
+    // Attributes: name[=value], value quoted or not. A '>' inside quotes does not end the tag;
+    // an unterminated tag swallows the rest of the body, as in a browser.
+    let mut attr: [u8; 4] = [0; 4];
+    let mut attr_len = 0usize;
+    while i < n {
+        let c = b[i];
+        if c == b'>' {
+            return (i + 1, raw);
+        }
+        if c.is_ascii_alphabetic() {
+            attr_len = 0;
+            while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'-' || b[i] == b'_') {
+                if attr_len < attr.len() {
+                    attr[attr_len] = b[i].to_ascii_lowercase();
+                }
+                attr_len += 1;
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'=' {
+            i += 1;
+            while i < n && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            let keep =
+                (attr_len == 3 && &attr[..3] == b"src") || (attr_len == 4 && &attr[..4] == b"href");
+            let quote = match b.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    i += 1;
+                    Some(q)
+                }
+                _ => None,
+            };
+            let vstart = i;
+            while i < n {
+                let v = b[i];
+                let end = match quote {
+                    Some(q) => v == q,
+                    None => v.is_ascii_whitespace() || v == b'>',
+                };
+                if end {
+                    break;
+                }
+                i += 1;
+            }
+            if keep {
+                out.attr_value(&b[vstart..i]);
+            }
+            if quote.is_some() && i < n {
+                i += 1;
+            }
+            attr_len = 0;
+            continue;
+        }
+        i += 1;
+    }
+    (n, raw)
+}
+
+struct Out {
+    fold: Vec<u8>,
+    orig: Vec<u8>,
+    pending_space: bool,
+    visible: usize,
+    in_attr: bool,
+}
+
+impl Out {
+    fn space(&mut self) {
+        if !self.fold.is_empty() {
+            self.pending_space = true;
+        }
+    }
+
+    fn flush_space(&mut self) {
+        if self.pending_space {
+            self.fold.push(b' ');
+            self.orig.push(b' ');
+            self.pending_space = false;
+        }
+    }
+
+    fn attr_value(&mut self, v: &[u8]) {
+        self.space();
+        self.in_attr = true;
+        for &c in v {
+            // Attribute values are URLs: keep ASCII, drop anything else rather than decode it.
+            if c < 0x80 {
+                self.push_ascii(c);
+            }
+        }
+        self.in_attr = false;
+        self.space();
+    }
+
+    fn push_ascii(&mut self, c: u8) {
+        if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            self.space();
+            return;
+        }
+        if c < 0x20 || c == 0x7f {
+            return;
+        }
+        self.flush_space();
+        self.orig.push(c);
+        self.fold.push(c.to_ascii_lowercase());
+        if !self.in_attr {
+            self.visible += 1;
+        }
+    }
+
+    fn push_str(&mut self, s: &str) {
+        for c in s.bytes() {
+            self.push_ascii(c);
+        }
+    }
+
+    /// Ends with the mojibake prefix "â€" (U+00E2 U+20AC), i.e. the first two bytes of a
+    /// UTF-8 punctuation mark read as Windows-1252. Drops it and returns true.
+    fn pop_mojibake_prefix(&mut self) -> bool {
+        const P: &[u8] = "â€".as_bytes();
+        if self.fold.ends_with(P) && self.orig.len() >= P.len() {
+            self.fold.truncate(self.fold.len() - P.len());
+            self.orig.truncate(self.orig.len() - P.len());
+            self.visible = self.visible.saturating_sub(P.len());
+            true
+        } else {
+            false
+        }
+    }
+
+    fn push_char(&mut self, ch: char) {
+        if ch.is_ascii() {
+            self.push_ascii(ch as u8);
+            return;
+        }
+        match ch {
+            '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            | '\u{85}' => {
+                // "Â" + NBSP is the mojibake of a UTF-8 NBSP.
+                if self.orig.ends_with("Â".as_bytes()) {
+                    self.fold.truncate(self.fold.len() - 2);
+                    self.orig.truncate(self.orig.len() - 2);
+                    self.visible = self.visible.saturating_sub(2);
+                }
+                self.space()
+            }
+            '\u{200b}'..='\u{200d}' | '\u{feff}' | '\u{ad}' => {}
+            '’' | '‘' | 'ʼ' | '′' | '´' | '‛' => self.push_ascii(b'\''),
+            '“' | '”' | '„' | '″' => {
+                // '“' is also the 1252 reading of the last byte of a UTF-8 en dash (â€“),
+                // '”' of an em dash (â€”).
+                if self.pop_mojibake_prefix() {
+                    self.push_ascii(b'-');
+                } else {
+                    self.push_ascii(b'"');
+                }
+            }
+            '–' | '—' | '‒' | '−' | '‐' | '‑' => self.push_ascii(b'-'),
+            '…' => self.push_str("..."),
+            '™' | '˜' if self.pop_mojibake_prefix() => self.push_ascii(b'\''),
+            'œ' | '\u{9d}' if self.pop_mojibake_prefix() => self.push_ascii(b'"'),
+            '¦' if self.pop_mojibake_prefix() => self.push_str("..."),
+            c if c.is_whitespace() => self.space(),
+            c if c.is_control() => {}
+            c => {
+                self.flush_space();
+                let mut ob = [0u8; 4];
+                let os = c.encode_utf8(&mut ob);
+                self.orig.extend_from_slice(os.as_bytes());
+                // Keep byte offsets aligned: lower-case only when it is one char of the same
+                // UTF-8 length (true for Latin, Greek, Cyrillic letters).
+                let mut lower = c.to_lowercase();
+                let l = match (lower.next(), lower.next()) {
+                    (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
+                    _ => c,
+                };
+                let mut lb = [0u8; 4];
+                self.fold
+                    .extend_from_slice(l.encode_utf8(&mut lb).as_bytes());
+                if !self.in_attr {
+                    self.visible += os.len();
+                }
+            }
+        }
+    }
+}
+
+/// Decodes the entity at the start of `s` (`s[0] == '&'`): named (the common ones in error
+/// pages) or numeric. Returns the char and the entity's length including `;`.
+fn entity(s: &[u8]) -> Option<(char, usize)> {
+    let semi = s.iter().take(12).position(|&c| c == b';')?;
+    let body = &s[1..semi];
+    let ch = if let Some(num) = body.strip_prefix(b"#") {
+        let (digits, radix) = match num.first() {
+            Some(b'x' | b'X') => (&num[1..], 16),
+            _ => (num, 10),
+        };
+        if digits.is_empty() || digits.len() > 7 {
+            return None;
+        }
+        let text = std::str::from_utf8(digits).ok()?;
+        let v = u32::from_str_radix(text, radix).ok()?;
+        match v {
+            0 => '\u{fffd}',
+            // Windows-1252 numeric references browsers remap (&#146; is ’).
+            145 | 146 => '\'',
+            147 | 148 => '"',
+            150 | 151 => '-',
+            _ => char::from_u32(v).unwrap_or('\u{fffd}'),
+        }
+    } else {
+        match body {
+            b"amp" | b"AMP" => '&',
+            b"lt" | b"LT" => '<',
+            b"gt" | b"GT" => '>',
+            b"quot" | b"QUOT" => '"',
+            b"apos" => '\'',
+            b"nbsp" | b"ensp" | b"emsp" | b"thinsp" => ' ',
+            b"rsquo" | b"lsquo" | b"sbquo" | b"prime" => '\'',
+            b"rdquo" | b"ldquo" | b"bdquo" => '"',
+            b"ndash" | b"mdash" | b"minus" | b"hyphen" => '-',
+            b"hellip" => '…',
+            b"bull" => '•',
+            b"middot" => '·',
+            b"copy" => '©',
+            b"reg" => '®',
+            b"trade" => '™',
+            b"laquo" => '«',
+            b"raquo" => '»',
+            b"auml" => 'ä',
+            b"ouml" => 'ö',
+            b"uuml" => 'ü',
+            b"Auml" => 'Ä',
+            b"Ouml" => 'Ö',
+            b"Uuml" => 'Ü',
+            b"szlig" => 'ß',
+            b"eacute" => 'é',
+            b"egrave" => 'è',
+            b"agrave" => 'à',
+            b"ccedil" => 'ç',
+            b"euro" => '€',
+            _ => return None,
+        }
+    };
+    Some((ch, semi + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        normalize(s, true, 1 << 20).fold
+    }
+
+    #[test]
+    fn strips_tags_scripts_comments_and_folds_whitespace() {
+        let n = norm("<html><head><title>502 Bad Gateway</title><style>p{x:1}</style></head>\r\n<body><script>var a='<b>';</script><center><h1>502  Bad\tGateway</h1></center><hr><center>nginx</center></body></html>\r\n<!-- a padding -->\r\n");
+        assert_eq!(n, "502 bad gateway 502 bad gateway nginx");
+    }
+
+    #[test]
+    fn decodes_entities_and_apostrophes() {
+        assert_eq!(norm("That&#8217;s an error"), "that's an error");
+        assert_eq!(norm("That’s all"), "that's all");
+        assert_eq!(norm("Thatâ€™s all"), "that's all");
+        assert_eq!(norm("HTTP Error 502 â€“ Bad"), "http error 502 - bad");
+        assert_eq!(norm("a &amp; b&nbsp;&nbsp;c"), "a & b c");
+        assert_eq!(norm("Reference&#32;&#35;18&#46;abc"), "reference #18.abc");
+        assert_eq!(norm("Just a moment…"), "just a moment...");
+        assert_eq!(norm("5 < 6 &unknown; &"), "5 < 6 &unknown; &");
+    }
+
+    #[test]
+    fn keeps_src_and_href_and_original_case() {
+        let n = normalize(
+            "<iframe src=\"//www.herokucdn.com/error-pages/application-error.html\"></iframe>Request ID: AbC==",
+            true,
+            1 << 20,
+        );
+        assert_eq!(
+            n.fold,
+            "//www.herokucdn.com/error-pages/application-error.html request id: abc=="
+        );
+        assert!(n.orig.ends_with("Request ID: AbC=="));
+        assert_eq!(n.fold.len(), n.orig.len());
+        assert_eq!(n.visible, "Request ID: AbC==".len());
+    }
+
+    #[test]
+    fn plain_text_keeps_angle_brackets() {
+        assert_eq!(normalize("<b>x</b>", false, 100).fold, "<b>x</b>");
+    }
+
+    #[test]
+    fn cuts_at_cap_on_char_boundary() {
+        let n = normalize("ääääää", true, 5);
+        assert_eq!(n.fold, "ää");
+        assert_eq!(n.cut_from, Some(12));
+    }
+
+    #[test]
+    fn unterminated_constructs_end_the_text() {
+        assert_eq!(norm("ok <!-- never closed"), "ok");
+        assert_eq!(norm("ok <a href=\"x never closed"), "ok");
+        assert_eq!(norm("ok <script>alert(1)"), "ok");
+        assert_eq!(norm(&"<".repeat(1000)), "<".repeat(1000));
+    }
+
+    #[test]
+    fn non_ascii_lowercase_keeps_offsets() {
+        let n = normalize("DIENST NICHT VERFÜGBAR İ", true, 100);
+        assert_eq!(n.fold.len(), n.orig.len());
+        assert!(n.fold.starts_with("dienst nicht verfügbar"));
+    }
+}
