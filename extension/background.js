@@ -25,6 +25,11 @@ import {
   handleAction, cancelRetry, onRetryAlarm, resumeRetries, EXTRA_REMEDY_IDS,
 } from './lib/actions.js';
 
+// In-memory event counters (lost when the worker stops) so the e2e tests can tell "handled and
+// ignored" from "not handled yet" without sleeping. No storage write on the healthy path.
+const debug = { healthy: 0, ignored: 0 };
+globalThis.gdDebug = debug;
+
 const ready = init({ module_or_path: api.runtime.getURL('pkg/gateway_doctor_bg.wasm') });
 // An unhandled rejection here would be reported once per listener; log it once instead.
 ready.catch((e) => console.error('Gateway Doctor: WASM engine failed to load', e));
@@ -92,23 +97,45 @@ async function diagnoseSafely(obs) {
 async function readBody(tabId, details, obs) {
   // documentIds pins the read to the very document this response created, so a tab that has
   // navigated on meanwhile is not read by mistake (Chrome 106+); Firefox has no documentId.
-  const target = details.documentId
-    ? { tabId, documentIds: [details.documentId] }
-    : { tabId, frameIds: [0] };
-  try {
-    await bumpStats('injections', obs.url);
-    const results = await api.scripting.executeScript({ target, func: readPage, args: [BODY_CAP] });
-    const r = results && results[0] && results[0].result;
-    if (!r || typeof r.html !== 'string') return obs;
-    if (stripHash(r.url) !== stripHash(obs.url)) return obs; // tab moved on: body unknown
-    const out = withBody(obs, r.html);
-    return r.truncated ? { ...out, body_truncated: true } : out;
-  } catch (e) {
-    const msg = String((e && e.message) || e);
-    // "Frame with ID 0 is showing error page": Chrome renders its own page for an empty body.
-    if (/error page/i.test(msg)) return withBody(obs, '');
-    return obs;
+  // When the body was empty Chrome commits its own error page instead (onCompleted then has no
+  // documentId) and a frame target reports "Cannot access contents of the page" while that page
+  // commits, then "Frame with ID 0 is showing error page" once it has.
+  await bumpStats('injections', obs.url);
+  const byFrame = { tabId, frameIds: [0] };
+  const targets = details.documentId ? [{ tabId, documentIds: [details.documentId] }, byFrame] : [byFrame];
+  for (let i = 0; i < targets.length; i++) {
+    try {
+      const results = await api.scripting.executeScript({ target: targets[i], func: readPage, args: [BODY_CAP] });
+      const r = results && results[0] && results[0].result;
+      if (!r || typeof r.html !== 'string') continue; // that document is gone; try the frame
+      if (stripHash(r.url) !== stripHash(obs.url)) return obs; // tab moved on: body unknown
+      const out = withBody(obs, r.html);
+      return r.truncated ? { ...out, body_truncated: true } : out;
+    } catch (e) {
+      const msg = String((e && e.message) || e);
+      if (/error page/i.test(msg)) return withBody(obs, '');
+      if (/Cannot access contents/i.test(msg) && targets[i] === byFrame && i === targets.length - 1) {
+        // Still committing the error page: ask again once the tab has finished loading.
+        if (await tabSettled(tabId)) targets.push(byFrame);
+      }
+    }
   }
+  // Unreadable: an explicit zero length still tells us the body was empty.
+  return obs.headers.some((h) => h.name === 'content-length' && h.value.trim() === '0')
+    ? withBody(obs, '') : obs;
+}
+
+/** Resolves true once the tab reports `complete` (≤ ~2 s), false if it never does or is gone. */
+async function tabSettled(tabId) {
+  for (let i = 0; i < 40; i++) {
+    try {
+      if ((await api.tabs.get(tabId)).status === 'complete') return true;
+    } catch {
+      return false;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
 }
 
 function stripHash(url) {
@@ -122,12 +149,13 @@ async function setBadge(tabId, diagnosis, obs) {
       (diagnosis.title && diagnosis.title.text) || '')}`
     : '';
   try {
+    // Text last: calls are handled in order, so whoever sees the text also sees its colour.
     await Promise.all([
-      api.action.setBadgeText({ tabId, text: b ? b.text : '' }),
       b ? api.action.setBadgeBackgroundColor({ tabId, color: b.color }) : null,
       b && api.action.setBadgeTextColor ? api.action.setBadgeTextColor({ tabId, color: '#ffffff' }) : null,
       // An empty per-tab title falls back to the default title from the manifest.
       api.action.setTitle({ tabId, title }),
+      api.action.setBadgeText({ tabId, text: b ? b.text : '' }),
     ]);
   } catch {
     // The tab closed meanwhile; nothing to show.
@@ -189,6 +217,7 @@ async function onCompleted(details) {
   let obs = fromResponse(details, e);
   if (isHealthy(obs)) {
     await forgetTab(tabId);
+    debug.healthy += 1;
     return;
   }
   if (!needsBody(obs)) return;
@@ -199,7 +228,11 @@ async function onCompleted(details) {
 async function onErrorOccurred(details) {
   if (!isWatchedRequest(details)) return;
   const tabId = tabOf(details);
-  if (tabId < 0 || isIgnorableError(details.error)) return;
+  if (tabId < 0) return;
+  if (isIgnorableError(details.error)) {
+    debug.ignored += 1;
+    return;
+  }
   const obs = fromError(details, await env());
   await recordFailure(tabId, obs, details.timeStamp);
 }

@@ -57,7 +57,7 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
   function send(res, status, headers, body) {
     const h = { 'content-security-policy': PAGE_CSP, ...headers };
     const buf = Buffer.from(body || '', 'utf8');
-    if (h['content-length'] === undefined) h['content-length'] = String(buf.length);
+    if (h['content-length'] === undefined && !h['transfer-encoding']) h['content-length'] = String(buf.length);
     res.writeHead(status, h);
     res.end(buf);
   }
