@@ -1,0 +1,314 @@
+// Each popup action's real effect, end to end (Chromium + dist/chrome + the error zoo):
+//   hard refresh       → the zoo sees Cache-Control: no-cache / Pragma: no-cache
+//   auto-retry         → checks without cookies, no reload while still failing, reloads once
+//                        the zoo returns 200; survives the service worker being stopped
+//   clear site cache   → this origin's cached entry is gone, another origin's is intact, and
+//                        this origin's cookies and localStorage are intact
+//   sign me out        → asks first; then this origin's cookies go, the other origin's stay
+//   private window     → refused without incognito access, with an explanation
+//   status page        → opens in a new tab only on click
+//   flush DNS          → shows the command with a working copy button
+//   copy report        → the preview is exactly what is copied; no query string by default
+//
+// Needs `make build` first. Run: node --test --test-concurrency=1 tests/e2e/actions.test.mjs
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, waitFor } from './harness.mjs';
+
+let h;
+before(async () => {
+  h = await launch();
+  // Chromium refuses to grant permissions to extension origins, so the clipboard is read back
+  // from a zoo page (same browser, same clipboard).
+  await h.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.zoo.origin });
+});
+
+async function readClipboard() {
+  const page = await h.context.newPage();
+  try {
+    await page.goto(h.zoo.url('/healthy?clipboard'));
+    await page.bringToFront();
+    return await page.evaluate(() => navigator.clipboard.readText());
+  } finally {
+    await page.close();
+  }
+}
+after(async () => {
+  await h?.close();
+});
+
+const nginx = (status, title = 'Bad Gateway') =>
+  `<html>\r\n<head><title>${status} ${title}</title></head>\r\n<body>\r\n<center><h1>${status} ${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+
+function failRoute(pathname, { status = 502, headers = {} } = {}) {
+  h.zoo.set(pathname, {
+    status,
+    headers: { 'content-type': 'text/html', server: 'nginx', ...headers },
+    body: nginx(status, status === 503 ? 'Service Temporarily Unavailable' : 'Bad Gateway'),
+  });
+}
+
+async function popup(tabId, extra = '') {
+  const p = await h.context.newPage();
+  p.errors = [];
+  p.on('pageerror', (e) => p.errors.push(e.message));
+  await p.setViewportSize({ width: 400, height: 900 });
+  await p.goto(`${h.extOrigin}/popup.html?tab=${tabId}${extra}`);
+  await p.waitForSelector('#app[data-state="diagnosed"]', { timeout: 10_000 });
+  return p;
+}
+
+/** The popup button for the first remedy with this action type; fails clearly when absent. */
+async function actionButton(p, type) {
+  const sel = `#remedies li[data-action="${type}"] > button`;
+  const btn = await p.$(sel);
+  if (!btn) {
+    const offered = await p.$$eval('#remedies > li', (lis) => lis.map((li) => `${li.dataset.remedy}:${li.dataset.action}`));
+    throw new Error(`no remedy with action ${type} offered; popup lists ${offered.join(', ')}`);
+  }
+  return btn;
+}
+
+const lastOutcome = (p) => p.evaluate(() => document.getElementById('app').dataset.lastOutcome || '');
+
+test('hard refresh reloads bypassing the cache (the server sees no-cache)', async () => {
+  failRoute('/act-hard-refresh');
+  const tabId = await h.openTab(h.zoo.url('/act-hard-refresh'));
+  await h.waitForState(tabId);
+  const p = await popup(tabId);
+  const before = h.zoo.requests('/act-hard-refresh').length;
+  await (await actionButton(p, 'reload_bypass_cache')).click();
+  const reload = await waitFor(() => h.zoo.requests('/act-hard-refresh').slice(before)
+    .find((r) => r.headers['cache-control'] === 'no-cache' && r.headers.pragma === 'no-cache'), { what: 'a no-cache reload' });
+  assert.equal(reload.method, 'GET');
+  assert.equal(await lastOutcome(p), 'reloaded');
+  const s = await h.waitForState(tabId, (st) => st && (st.tried || []).some((x) => x.outcome === 'reloaded'));
+  assert.equal(s.tried.filter((x) => x.outcome === 'reloaded').length, 1, 'recorded once');
+  await p.close();
+  await h.closeTab(tabId);
+});
+
+test('auto-retry: countdown, cookie-less checks, no reload while failing, reload when back', async () => {
+  // Retry-After: 1 makes the first check come after 1 s; a cookie lets us tell the tab's own
+  // requests (with cookie) from the extension's checks (credentials: 'omit').
+  failRoute('/act-retry', { status: 503, headers: { 'retry-after': '1', 'set-cookie': 'gd_sid=abc; Path=/' } });
+  const tabId = await h.openTab(h.zoo.url('/act-retry'));
+  await h.waitForState(tabId);
+  // The popup's test hook also asks for a 1 s first delay, in case the engine ignores Retry-After.
+  const p = await popup(tabId, '&retry_first_delay_s=1');
+  await (await actionButton(p, 'auto_retry')).click();
+  await p.waitForSelector('#retry-text[data-next-at]', { timeout: 5000 });
+  assert.match(await p.textContent('#retry-text'), /Checking again in \d+:\d\d \(check 1 of \d+\)/);
+  assert.ok(await p.$('#retry-cancel'), 'a cancel button is offered');
+  const s0 = await h.state(tabId);
+  assert.equal(s0.retry.active, true);
+  assert.ok((await h.alarms()).some((a) => a.name === `retry:${tabId}`), 'alarm backstop set');
+
+  const checks = () => h.zoo.requests('/act-retry').filter((r) => !r.headers.cookie);
+  const tabLoads = () => h.zoo.requests('/act-retry').filter((r) => r.headers.cookie);
+  await waitFor(() => checks().length >= 1, { what: 'first cookie-less check', timeout: 10_000 });
+  assert.equal(tabLoads().length, 0, 'the failed first navigation had no cookie yet; no reload happened');
+  const s1 = await h.waitForState(tabId, (st) => st && st.retry && st.retry.attempt >= 1);
+  assert.equal(s1.retry.last_status, 503);
+  assert.equal(s1.retry.active, true);
+  // The countdown moved on to check 2.
+  await waitFor(async () => /check 2 of/.test(await p.textContent('#retry-text')), { what: 'countdown for check 2' });
+
+  h.zoo.flip('/act-retry', 200);
+  await waitFor(() => tabLoads().length >= 1, { what: 'the tab reloaded after the site came back', timeout: 20_000 });
+  await h.waitForBadge(tabId, '', { timeout: 10_000 });
+  assert.equal(tabLoads().length, 1, 'exactly one reload: no error pages flashing');
+  assert.ok(checks().length >= 2);
+  await p.close();
+  await h.closeTab(tabId);
+});
+
+test('auto-retry survives the service worker being stopped (alarm backstop + resume)', async () => {
+  failRoute('/act-retry-sleep', { status: 503 });
+  const tabId = await h.openTab(h.zoo.url('/act-retry-sleep'));
+  await h.waitForState(tabId);
+  const p = await popup(tabId, '&retry_first_delay_s=3');
+  await (await actionButton(p, 'auto_retry')).click();
+  await p.waitForSelector('#retry-text[data-next-at]', { timeout: 5000 });
+  await p.close();
+  h.zoo.flip('/act-retry-sleep', 200);
+  // Kill the worker before the first check: its setTimeout dies with it; only the persisted
+  // schedule and the alarm can bring the retry back.
+  await h.stopWorker();
+  const start = Date.now();
+  await waitFor(() => h.zoo.requests('/act-retry-sleep').length >= 3, {
+    what: 'check + reload after the worker was stopped', timeout: 45_000, interval: 250,
+  });
+  await h.waitForBadge(tabId, '', { timeout: 10_000 });
+  console.log(`# retry resumed ${Math.round((Date.now() - start) / 100) / 10} s after the worker was stopped`);
+  await h.closeTab(tabId);
+});
+
+test('auto-retry cancel stops the countdown and the alarm', async () => {
+  failRoute('/act-retry-cancel', { status: 503 });
+  const tabId = await h.openTab(h.zoo.url('/act-retry-cancel'));
+  await h.waitForState(tabId);
+  const p = await popup(tabId);
+  await (await actionButton(p, 'auto_retry')).click();
+  await p.waitForSelector('#retry-cancel', { timeout: 5000 });
+  await p.click('#retry-cancel');
+  await waitFor(async () => (await p.getAttribute('#retry-text', 'data-outcome')) === 'cancelled', { what: 'cancelled shown' });
+  const s = await h.state(tabId);
+  assert.equal(s.retry.active, false);
+  assert.ok(!(await h.alarms()).some((a) => a.name === `retry:${tabId}`), 'alarm cleared');
+  assert.ok(s.tried.some((x) => x.id === 'auto_retry' && x.outcome === 'cancelled'));
+  await p.close();
+  await h.closeTab(tabId);
+});
+
+/** A healthy page on `host` where we can fetch, set cookies and read storage. */
+async function sitePage(host, tag) {
+  const page = await h.context.newPage();
+  await page.goto(h.zoo.url(`/healthy?site=${tag}`, host));
+  return page;
+}
+const cachedServe = (page, p) => page.evaluate(async (u) => (await (await fetch(u)).text()).match(/id=serve>(\d+)/)[1], p);
+
+test('clear site cache: this origin only; other origin cache and this origin cookies intact', async () => {
+  const A = '127.0.0.1';
+  const B = 'localhost';
+  const pa = await sitePage(A, 'cache-a');
+  const pb = await sitePage(B, 'cache-b');
+  // Warm both caches and prove they serve from cache (same counter twice, one server hit).
+  const a1 = await cachedServe(pa, '/cacheable/clear-a');
+  assert.equal(await cachedServe(pa, '/cacheable/clear-a'), a1, 'origin A entry is cached');
+  const b1 = await cachedServe(pb, '/cacheable/clear-b');
+  assert.equal(await cachedServe(pb, '/cacheable/clear-b'), b1, 'origin B entry is cached');
+  for (const pg of [pa, pb]) {
+    await pg.evaluate(() => {
+      document.cookie = 'gd_keep=1; max-age=3600; path=/';
+      localStorage.setItem('gd_keep', '1');
+    });
+  }
+  failRoute('/act-clear-cache');
+  const tabId = await h.openTab(h.zoo.url('/act-clear-cache', A));
+  await h.waitForState(tabId);
+  const p = await popup(tabId);
+  await (await actionButton(p, 'clear_site_cache')).click();
+  await waitFor(async () => (await lastOutcome(p)) === 'cache_cleared', { what: 'cache_cleared outcome' });
+
+  const hitsA = h.zoo.requests('/cacheable/clear-a').length;
+  const hitsB = h.zoo.requests('/cacheable/clear-b').length;
+  assert.notEqual(await cachedServe(pa, '/cacheable/clear-a'), a1, 'origin A had to fetch again');
+  assert.equal(h.zoo.requests('/cacheable/clear-a').length, hitsA + 1);
+  assert.equal(await cachedServe(pb, '/cacheable/clear-b'), b1, 'origin B still served from cache');
+  assert.equal(h.zoo.requests('/cacheable/clear-b').length, hitsB, 'origin B: no new request');
+  // Sign-ins survive: cookies and localStorage of the cleared origin are untouched.
+  const cookiesA = await h.context.cookies(`http://${A}:${h.zoo.port}/`);
+  assert.ok(cookiesA.some((c) => c.name === 'gd_keep'), 'origin A cookie intact');
+  await pa.reload();
+  assert.equal(await pa.evaluate(() => localStorage.getItem('gd_keep')), '1', 'origin A localStorage intact');
+  await p.close();
+  await h.closeTab(tabId);
+
+  // "Also sign me out": asks first, then removes this origin's cookies only.
+  const tab2 = await h.openTab(h.zoo.url('/act-clear-cache?signout', A));
+  await h.waitForState(tab2);
+  const p2 = await popup(tab2);
+  await p2.click('#do-sign_out_site');
+  await p2.waitForSelector('#confirm:not([hidden])');
+  assert.match(await p2.textContent('#confirm-text'), new RegExp(`${A}:${h.zoo.port}`));
+  assert.equal(await p2.evaluate(() => document.activeElement.id), 'confirm-no', 'the safe choice has the focus');
+  assert.ok((await h.context.cookies(`http://${A}:${h.zoo.port}/`)).some((c) => c.name === 'gd_keep'), 'nothing deleted before consent');
+  await p2.click('#confirm-yes');
+  await waitFor(async () => (await lastOutcome(p2)) === 'signed_out', { what: 'signed_out outcome' });
+  assert.ok(!(await h.context.cookies(`http://${A}:${h.zoo.port}/`)).some((c) => c.name === 'gd_keep'), 'origin A cookie removed');
+  assert.ok((await h.context.cookies(`http://${B}:${h.zoo.port}/`)).some((c) => c.name === 'gd_keep'), 'origin B cookie kept');
+  await pb.reload();
+  assert.equal(await pb.evaluate(() => localStorage.getItem('gd_keep')), '1', 'origin B localStorage kept');
+  await Promise.all([p2.close(), pa.close(), pb.close()]);
+  await h.closeTab(tab2);
+});
+
+test('private window: refused without incognito access, with how to allow it', async () => {
+  failRoute('/act-private');
+  const tabId = await h.openTab(h.zoo.url('/act-private'));
+  await h.waitForState(tabId);
+  const p = await popup(tabId);
+  const windowsBefore = await h.sw(() => chrome.windows.getAll().then((w) => w.length));
+  await (await actionButton(p, 'open_private_window')).click();
+  await waitFor(async () => (await lastOutcome(p)) === 'private_refused', { what: 'private_refused' });
+  assert.equal(await p.getAttribute('#status', 'role'), 'alert');
+  assert.match(await p.textContent('#status'), /Allow in Incognito/);
+  assert.equal(await h.sw(() => chrome.windows.getAll().then((w) => w.length)), windowsBefore);
+  await p.close();
+  await h.closeTab(tabId);
+});
+
+test('status page opens in a new tab only when clicked', async () => {
+  failRoute('/act-status');
+  const tabId = await h.openTab(h.zoo.url('/act-status'));
+  await h.waitForState(tabId);
+  const statusUrl = h.zoo.url('/healthy?status-page');
+  // The real catalog links real status pages; point this one at the zoo so nothing leaves.
+  await h.sw(async ({ t, u }) => {
+    const key = `tab:${t}`;
+    const s = (await chrome.storage.session.get(key))[key];
+    s.diagnosis.remedies.unshift({ id: 'status_page', audience: 'visitor', title: { id: 'x', text: 'Status page' }, steps: [], action: { type: 'open_url', url: u } });
+    await chrome.storage.session.set({ [key]: s });
+  }, { t: tabId, u: statusUrl });
+  const p = await popup(tabId);
+  assert.equal(h.zoo.requests('/healthy').filter((r) => r.url.includes('status-page')).length, 0, 'nothing opened by itself');
+  const opened = h.context.waitForEvent('page', { timeout: 10_000 });
+  await (await actionButton(p, 'open_url')).click();
+  const np = await opened;
+  await np.waitForLoadState();
+  assert.equal(np.url(), statusUrl);
+  assert.equal(await lastOutcome(p), 'opened');
+  await Promise.all([np.close(), p.close()]);
+  await h.closeTab(tabId);
+});
+
+test('flush DNS for a DNS failure: the command with a working copy button', async () => {
+  const tabId = await h.openTab('http://broken.test/');
+  const s = await h.waitForState(tabId);
+  assert.equal(s.diagnosis.kind, 'network_error');
+  const p = await popup(tabId);
+  const cmd = await p.$('#remedies .cmd');
+  assert.ok(cmd, 'a DNS command is shown');
+  const text = await cmd.textContent();
+  const row = await cmd.evaluateHandle((c) => c.parentElement.querySelector('button'));
+  await row.click();
+  assert.equal(await readClipboard(), text);
+  assert.match(await p.textContent('#remedies'), /chrome:\/\/net-internals\/#dns/);
+  await p.close();
+  await h.closeTab(tabId);
+});
+
+test('copy report: preview is what gets copied; no query string unless kept', async () => {
+  const page = h.zoo.pages.find((x) => x.path === '/cloudflare-cdn-502');
+  const tabId = await h.openTab(h.zoo.url(`${page.path}?token=s3cret-query#frag`));
+  const s = await h.waitForState(tabId);
+  const p = await popup(tabId);
+  await p.click('#report > summary');
+  await waitFor(async () => !/Loading/.test(await p.textContent('#report-preview')), { what: 'report preview' });
+  const preview = await p.textContent('#report-preview');
+  assert.ok(!(await p.$('#report-preview.error')), `report built: ${preview}`);
+  assert.ok(!preview.includes('s3cret-query'), 'query string removed by default');
+  assert.ok(!preview.includes('#frag'), 'fragment removed');
+  const ray = s.diagnosis.ids.find((i) => i.kind === 'cf-ray');
+  if (ray) assert.ok(preview.includes(ray.value.split('-')[0]), 'Ray ID in the report');
+  await p.click('#copy-md');
+  await waitFor(async () => (await p.evaluate(() => document.getElementById('app').dataset.copiedFormat)) === 'markdown', { what: 'copied' });
+  assert.equal(await readClipboard(), preview, 'clipboard = preview');
+  // JSON preview and copy.
+  await p.check('#fmt-json');
+  const json = await p.textContent('#report-preview');
+  JSON.parse(json);
+  // Keeping the query string is opt-in and warned about.
+  assert.match(await p.textContent('#report-keep_query-warn'), /personal data/);
+  await p.check('#report-keep_query');
+  await waitFor(async () => (await p.textContent('#report-preview')).includes('s3cret-query'), { what: 'query kept' });
+  const mail = await p.getAttribute('#mail-owner', 'href');
+  assert.match(mail, /^mailto:\?subject=/);
+  assert.ok(mail.length <= 2000);
+  const st = await h.waitForState(tabId, (x) => x && x.tried.some((t) => t.id === 'copy_report'));
+  assert.equal(st.tried.find((t) => t.id === 'copy_report').outcome, 'copied');
+  await p.close();
+  await h.closeTab(tabId);
+});
