@@ -186,6 +186,9 @@ function remedyItem(r, index) {
         on: { click: () => runAction(r.id, type === 'auto_retry' && firstDelayParam ? { first_delay_s: firstDelayParam } : {}, btnId) },
       }, r.title);
       add(li, btn, ownerTag);
+      if (type === 'auto_retry' && model.retryAllowed) {
+        add(li, e('p', { class: 'hint small muted', text: t('ui_retry_hint', [], 'Checks the site quietly (without your cookies) and reloads this tab once it answers again.') }));
+      }
       if (type === 'auto_retry' && !model.retryAllowed) {
         btn.disabled = true;
         add(li, e('p', { class: 'muted small', text: t('ui_retry_not_get', [], 'This page was the answer to a form you sent. Retrying could send it twice, so Gateway Doctor will not retry it automatically.') }));
@@ -288,6 +291,18 @@ function whySection() {
 
 let retrySig = null;
 
+/** The button of the remedy that starts auto-retry (its id comes from the catalog). */
+function retryButton() {
+  return document.querySelector('#remedies li[data-action="auto_retry"] > button');
+}
+
+/** The remedy id a report copy is recorded under: the diagnosis' copy_report remedy if any. */
+function reportRemedyId() {
+  const list = (state && state.diagnosis && state.diagnosis.remedies) || [];
+  const r = list.find((x) => x.action && x.action.type === 'copy_report');
+  return r ? r.id : 'copy_report';
+}
+
 function updateDynamic() {
   if (!retryBox || model.empty) return;
   const r = state && state.retry;
@@ -309,7 +324,7 @@ function updateDynamic() {
   const hadFocus = retryBox.contains(document.activeElement);
   retrySig = sig;
   clear(retryBox);
-  const startBtn = document.getElementById('do-auto_retry');
+  const startBtn = retryButton();
   if (r && r.active) {
     retryBox.hidden = false;
     retryBox.append(
@@ -434,7 +449,7 @@ async function runAction(remedyId, options, buttonId) {
 async function cancelRetry() {
   await request(api, MSG.CANCEL_RETRY, { tabId });
   await refresh();
-  document.getElementById('do-auto_retry')?.focus();
+  retryButton()?.focus();
 }
 
 async function copyText(text) {
@@ -585,7 +600,7 @@ async function copyReport(format, btnId) {
   const okCopy = await copyText(text);
   app.dataset.copiedFormat = okCopy ? format : '';
   flash(document.getElementById(btnId), okCopy);
-  await request(api, MSG.RUN_ACTION, { tabId, remedyId: 'copy_report', options: { outcome: okCopy ? 'copied' : 'copy_failed' } });
+  await request(api, MSG.RUN_ACTION, { tabId, remedyId: reportRemedyId(), options: { outcome: okCopy ? 'copied' : 'copy_failed' } });
 }
 
 // ---------------------------------------------------------------------------------------------

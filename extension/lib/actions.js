@@ -36,11 +36,13 @@ export const EXTRA_REMEDY_IDS = Object.freeze(['sign_out_site', 'copy_report']);
 const ACTION_BY_ID = {
   hard_refresh: 'reload_bypass_cache',
   auto_retry: 'auto_retry',
+  wait_and_retry: 'auto_retry',
   clear_site_cache: 'clear_site_cache',
   private_window: 'open_private_window',
   open_private_window: 'open_private_window',
   sign_out_site: 'sign_out_site',
   copy_report: 'copy_report',
+  contact_site_owner: 'copy_report',
 };
 
 /** How long one "is the site back?" check may take before it counts as a failure. */
@@ -293,14 +295,21 @@ async function beginRetry(tabId, state, remedy, opts) {
         : msg('ui_retry_impossible', 'This page cannot be retried automatically.'),
     };
   }
-  const firstDelayS = opts.first_delay_s ?? (remedy && remedy.action && remedy.action.delay_s) ?? null;
-  const retry = startRetry({
-    observation: state.observation,
-    diagnosis: state.diagnosis,
-    now: now(),
-    firstDelayS,
-    maxAttempts: opts.max_attempts,
-  });
+  // The first wait: the server's Retry-After (diagnosis.retry_after_s) wins; else the popup's
+  // test hook; else the Chromium-like 5 s. The remedy's own `delay_s` is not used: the core
+  // fills in a 30 s default there for its "wait about N seconds" text, which would make the
+  // first automatic check slower than the backoff that follows it.
+  const retry = {
+    ...startRetry({
+      observation: state.observation,
+      diagnosis: state.diagnosis,
+      now: now(),
+      firstDelayS: opts.first_delay_s ?? null,
+      maxAttempts: opts.max_attempts,
+    }),
+    // Outcomes that arrive later (recovered, gave up, cancelled) are recorded under this id.
+    remedy_id: (remedy && typeof remedy === 'object' && remedy.id) || (typeof remedy === 'string' ? remedy : 'auto_retry'),
+  };
   await updateTabState(tabId, (cur) => (cur ? { ...cur, retry } : undefined));
   await scheduleWake(tabId, retry.next_at);
   return { outcome: 'retry_started', retry };
@@ -309,13 +318,13 @@ async function beginRetry(tabId, state, remedy, opts) {
 /** CANCEL_RETRY: stops the countdown and records it. */
 export async function cancelRetry(tabId) {
   await clearWake(tabId);
-  let was = false;
+  let was = null;
   await updateTabState(tabId, (cur) => {
     if (!cur || !cur.retry || !cur.retry.active) return undefined;
-    was = true;
+    was = cur.retry;
     return { ...cur, retry: stopRetry(cur.retry, 'cancelled', now()) };
   });
-  if (was) await recordTried(tabId, 'auto_retry', 'cancelled');
+  if (was) await recordTried(tabId, was.remedy_id || 'auto_retry', 'cancelled');
   return { outcome: was ? 'cancelled' : 'not_running' };
 }
 
@@ -391,7 +400,7 @@ export async function runRetryCheck(tabId) {
       const outcome = current === null ? 'tab_closed' : 'navigated_away';
       await clearWake(tabId);
       await updateTabState(tabId, (cur) => (cur ? { ...cur, retry: stopRetry(cur.retry, outcome, now()) } : undefined));
-      if (current !== null) await recordTried(tabId, 'auto_retry', outcome);
+      if (current !== null) await recordTried(tabId, retry.remedy_id || 'auto_retry', outcome);
       return;
     }
     const { status, error } = await checkSite(retry.url);
@@ -408,7 +417,7 @@ export async function runRetryCheck(tabId) {
       return;
     }
     await clearWake(tabId);
-    await recordTried(tabId, 'auto_retry', next.outcome);
+    await recordTried(tabId, next.remedy_id || 'auto_retry', next.outcome);
     if (next.outcome === 'recovered') await api.tabs.reload(tabId, { bypassCache: true });
   } finally {
     inFlight.delete(tabId);

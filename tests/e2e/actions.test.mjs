@@ -307,8 +307,10 @@ test('copy report: preview is what gets copied; no query string unless kept', as
   const mail = await p.getAttribute('#mail-owner', 'href');
   assert.match(mail, /^mailto:\?subject=/);
   assert.ok(mail.length <= 2000);
-  const st = await h.waitForState(tabId, (x) => x && x.tried.some((t) => t.id === 'copy_report'));
-  assert.equal(st.tried.find((t) => t.id === 'copy_report').outcome, 'copied');
+  // Recorded under the diagnosis' copy_report remedy (e.g. contact_site_owner) for the report.
+  const reportId = (s.diagnosis.remedies.find((r) => r.action && r.action.type === 'copy_report') || { id: 'copy_report' }).id;
+  const st = await h.waitForState(tabId, (x) => x && x.tried.some((t) => t.id === reportId));
+  assert.equal(st.tried.find((t) => t.id === reportId).outcome, 'copied');
   await p.close();
   await h.closeTab(tabId);
 });
