@@ -627,7 +627,9 @@ fn from_fallback(
 
 fn network(obs: &Observation, raw: &str) -> Diagnosis {
     let code = raw.trim();
-    let bare = if code.len() >= 5 && code[..5].eq_ignore_ascii_case("net::") {
+    // `get` rather than `[..5]`: a net error from a HAR file or `--net-error` may be any
+    // text, and byte 5 can fall inside a multi-byte character (found by tests/props.rs).
+    let bare = if code.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("net::")) {
         &code[5..]
     } else {
         code
