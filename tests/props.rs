@@ -27,11 +27,20 @@ fn check_invariants(obs: &Observation, d: &Diagnosis) -> Result<(), String> {
     if !(d.confidence.is_finite() && (0.0..=1.0).contains(&d.confidence)) {
         return Err(format!("confidence {} outside [0,1]", d.confidence));
     }
-    if (d.kind == Kind::NetworkError) != (d.family == "network") {
+    // network_error iff family network, with one exception: the user stopping the load
+    // (ERR_ABORTED / NS_BINDING_ABORTED) is family network but kind ok, variant aborted, so
+    // it raises no alarm.
+    let aborted = d.kind == Kind::Ok && d.variant.as_deref() == Some("aborted");
+    if (d.kind == Kind::NetworkError) != (d.family == "network")
+        && !(aborted && d.family == "network")
+    {
         return Err(format!(
             "kind {:?} vs family {}: network_error iff family network",
             d.kind, d.family
         ));
+    }
+    if aborted && (obs.net_error.is_none() || d.fault != Fault::None) {
+        return Err("aborted load must come from a net error and raise no alarm".into());
     }
     if d.family.is_empty()
         || d.family
@@ -46,8 +55,12 @@ fn check_invariants(obs: &Observation, d: &Diagnosis) -> Result<(), String> {
     if d.kind == Kind::ServerError && d.remedies.is_empty() {
         return Err("server error without remedies".into());
     }
-    if d.kind == Kind::Ok && d.fault != Fault::None {
-        return Err(format!("kind ok but fault {:?}", d.fault));
+    // A 2xx/3xx answer from the server is never a server or network error.
+    if matches!(obs.status, Some(100..=399))
+        && obs.net_error.is_none()
+        && matches!(d.kind, Kind::ServerError | Kind::NetworkError)
+    {
+        return Err(format!("status {:?} diagnosed as {:?}", obs.status, d.kind));
     }
     if d.title.id.is_empty()
         || d.title.text.is_empty()
