@@ -120,6 +120,7 @@ function render() {
     footer(),
   );
   updateDynamic();
+  if (lastStatus.text) showStatus(lastStatus.text, { alert: lastStatus.alert });
   if (focusId) document.getElementById(focusId)?.focus();
 }
 
@@ -373,7 +374,12 @@ const OUTCOME_EN = {
   failed: 'That did not work.',
 };
 
+// The last status line survives a full re-render (a hard refresh that fails again brings a new
+// diagnosis, and the visitor should still read what just happened).
+let lastStatus = { text: '', alert: false };
+
 function showStatus(text, { alert = false } = {}) {
+  lastStatus = { text: text || '', alert };
   if (!statusBox) return;
   statusBox.hidden = !text;
   statusBox.setAttribute('role', alert ? 'alert' : 'status');

@@ -156,8 +156,28 @@ test('auto-retry cancel stops the countdown and the alarm', async () => {
   const s = await h.state(tabId);
   assert.equal(s.retry.active, false);
   assert.ok(!(await h.alarms()).some((a) => a.name === `retry:${tabId}`), 'alarm cleared');
-  assert.ok(s.tried.some((x) => x.id === 'auto_retry' && x.outcome === 'cancelled'));
+  const retryId = s.diagnosis.remedies.find((r) => r.action && r.action.type === 'auto_retry').id;
+  assert.ok(s.tried.some((x) => x.id === retryId && x.outcome === 'cancelled'), 'cancel recorded under the remedy id');
   await p.close();
+  await h.closeTab(tabId);
+});
+
+test('auto-retry stops when the visitor navigates elsewhere', async () => {
+  failRoute('/act-retry-leave', { status: 503 });
+  const tabId = await h.openTab(h.zoo.url('/act-retry-leave'));
+  await h.waitForState(tabId);
+  const p = await popup(tabId, '&retry_first_delay_s=2');
+  await (await actionButton(p, 'auto_retry')).click();
+  await p.waitForSelector('#retry-text[data-next-at]', { timeout: 5000 });
+  await p.close();
+  await h.navigate(tabId, h.zoo.url('/healthy?left-retry'));
+  await h.waitForLoad(tabId);
+  await waitFor(async () => !(await h.alarms()).some((a) => a.name === `retry:${tabId}`), { what: 'retry alarm cleared' });
+  const n = h.zoo.requests('/act-retry-leave').length;
+  await new Promise((r) => setTimeout(r, 3500)); // past the first check time
+  assert.equal(h.zoo.requests('/act-retry-leave').length, n, 'no check and no reload of a page the visitor left');
+  const url = await h.sw((t) => chrome.tabs.get(t).then((x) => x.url), tabId);
+  assert.match(url, /left-retry/);
   await h.closeTab(tabId);
 });
 
