@@ -376,17 +376,24 @@ pub fn parse(json: &str) -> Result<Report> {
 /// recorded body phrases.
 pub fn replay_observation(report: &Report) -> Observation {
     let r = &report.response;
-    let mut parts: Vec<&str> = Vec::new();
-    if let Some(e) = &r.excerpt {
-        parts.push(e);
-    }
-    parts.extend(r.signals.iter().map(String::as_str));
-    let body = if !parts.is_empty() {
-        Some(parts.join("\n"))
-    } else if r.body_blank {
+    let body = if r.body_blank {
+        // A blank page has no phrases; the engine must see it empty, as the visitor did.
         Some(String::new())
     } else {
-        None
+        // The excerpt, plus the recorded phrases it does not already contain (they may have
+        // been in markup the excerpt strips, or past its cap). Phrases it contains are not
+        // repeated, so rules on the whole body ("body is exactly …") still see the same text.
+        let mut body = r.excerpt.clone().unwrap_or_default();
+        let folded = body.to_lowercase();
+        for s in &r.signals {
+            if !folded.contains(&s.to_lowercase()) {
+                if !body.is_empty() {
+                    body.push('\n');
+                }
+                body.push_str(s);
+            }
+        }
+        (!body.is_empty()).then_some(body)
     };
     Observation {
         url: report.request.url.clone(),
@@ -513,18 +520,20 @@ pub fn allowed_headers(headers: &[Header]) -> Vec<Header> {
 }
 
 /// The body phrases of the diagnosis' signature evidence: the quoted part of a detail such
-/// as `body: "502 bad gateway"`, or the whole detail when it has no quotes. Evidence without a
-/// signature id is skipped, so free page text never gets in.
+/// as `body: "502 bad gateway"`. Evidence without a signature id or without a quoted phrase is
+/// skipped, so free page text never gets in.
 fn body_signals(d: &Diagnosis) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for ev in &d.evidence {
         if ev.source != EvidenceSource::Body || ev.signature.is_none() {
             continue;
         }
+        // Only a quoted phrase is a matched literal; details such as `body: empty` describe
+        // the body rather than quote it.
         let detail = ev.detail.as_str();
         let phrase = match (detail.find('"'), detail.rfind('"')) {
             (Some(a), Some(b)) if b > a + 1 => &detail[a + 1..b],
-            _ => detail.strip_prefix("body:").unwrap_or(detail),
+            _ => continue,
         };
         let phrase = clean(phrase.trim(), MAX_SIGNAL_CHARS);
         if !phrase.is_empty() && !out.contains(&phrase) {
