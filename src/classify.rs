@@ -223,9 +223,12 @@ fn default_fault(kind: Kind, family: &sig::FamilyDef) -> Fault {
 }
 
 fn auto_message(code: Option<u32>, kind: Kind) -> &'static sig::AutoMessageDef {
-    let c = match code {
-        Some(c) if c <= 999 => c as u16,
-        _ if kind == Kind::ServerError => 500,
+    // A server error keeps server-error texts even when the page shows a 4xx or 1xxx code
+    // (Azure's "Error 403 - This web app is stopped").
+    let c = match (kind, code) {
+        (Kind::ServerError, Some(c @ 500..=599)) => c as u16,
+        (Kind::ServerError, _) => 500,
+        (_, Some(c)) if c <= 999 => c as u16,
         _ => 0,
     };
     sig::AUTO_MESSAGES
@@ -629,7 +632,10 @@ fn network(obs: &Observation, raw: &str) -> Diagnosis {
     let code = raw.trim();
     // `get` rather than `[..5]`: a net error from a HAR file or `--net-error` may be any
     // text, and byte 5 can fall inside a multi-byte character (found by tests/props.rs).
-    let bare = if code.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("net::")) {
+    let bare = if code
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("net::"))
+    {
         &code[5..]
     } else {
         code

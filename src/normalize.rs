@@ -454,7 +454,11 @@ mod tests {
         );
         assert!(n.orig.ends_with("Request ID: AbC=="));
         assert_eq!(n.fold.len(), n.orig.len());
-        assert_eq!(n.visible, "Request ID: AbC==".len());
+        // Visible text counts non-space bytes outside attribute values.
+        assert_eq!(n.visible, "RequestID:AbC==".len());
+        let only_markup = normalize("<div><img src=\"/x.png\"></div>", true, 100);
+        assert_eq!(only_markup.visible, 0);
+        assert_eq!(only_markup.fold, "/x.png");
     }
 
     #[test]
@@ -472,7 +476,7 @@ mod tests {
     #[test]
     fn unterminated_constructs_end_the_text() {
         assert_eq!(norm("ok <!-- never closed"), "ok");
-        assert_eq!(norm("ok <a href=\"x never closed"), "ok");
+        assert_eq!(norm("ok <a title=\"x never closed"), "ok");
         assert_eq!(norm("ok <script>alert(1)"), "ok");
         assert_eq!(norm(&"<".repeat(1000)), "<".repeat(1000));
     }

@@ -1,0 +1,382 @@
+//! Golden fixtures: `tests/fixtures/<case>/case.toml` (+ `body.*`) describe an observation and
+//! the diagnosis it must get. Every directory is a case; a directory without `case.toml`, or a
+//! case that is not run, fails the count assertions instead of being skipped silently.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use gateway_doctor::classify::scan;
+use gateway_doctor::normalize::normalize;
+use gateway_doctor::signatures::{self as sig, HeaderOp};
+use gateway_doctor::{diagnose, Action, Diagnosis, Header, Kind, Observation};
+use serde::Deserialize;
+
+/// Fixtures in the tree when this was last updated; adding cases means raising it, removing
+/// or losing some fails the test.
+const MIN_CASES: usize = 160;
+const MIN_NEGATIVES: usize = 15;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    #[allow(dead_code)]
+    description: String,
+    status: Option<u16>,
+    url: String,
+    net_error: Option<String>,
+    os: Option<String>,
+    body: Option<String>,
+    #[serde(default)]
+    body_truncated: bool,
+    signatures: Vec<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    expect: Expect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    kind: String,
+    family: String,
+    code: Option<u32>,
+    #[serde(default)]
+    no_code: bool,
+    variant: Option<String>,
+    fault: Option<String>,
+    first_remedy: Option<String>,
+    first_action_copy: Option<String>,
+    #[serde(default)]
+    no_remedies: bool,
+    retry_after_s: Option<u32>,
+    #[serde(default)]
+    ids: BTreeMap<String, String>,
+}
+
+struct Loaded {
+    name: String,
+    case: Case,
+    obs: Observation,
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn load_all() -> Vec<Loaded> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .expect("tests/fixtures")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.iter()
+        .map(|d| {
+            let name = d.file_name().unwrap().to_string_lossy().to_string();
+            let text = std::fs::read_to_string(d.join("case.toml"))
+                .unwrap_or_else(|e| panic!("{name}: case.toml: {e}"));
+            let case: Case =
+                toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: case.toml: {e}"));
+            let body = case.body.as_ref().map(|b| {
+                let bytes = std::fs::read(d.join(b)).unwrap_or_else(|e| panic!("{name}: {b}: {e}"));
+                String::from_utf8_lossy(&bytes).into_owned()
+            });
+            let obs = Observation {
+                url: case.url.clone(),
+                status: case.status,
+                headers: case
+                    .headers
+                    .iter()
+                    .map(|(k, v)| Header::new(k.clone(), v.clone()))
+                    .collect(),
+                body,
+                body_truncated: case.body_truncated,
+                net_error: case.net_error.clone(),
+                os: case.os.clone(),
+                ..Default::default()
+            };
+            Loaded { name, case, obs }
+        })
+        .collect()
+}
+
+fn name_of<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .unwrap()
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The signature that decided the diagnosis, read from its evidence.
+fn winner(d: &Diagnosis) -> Option<String> {
+    d.evidence
+        .iter()
+        .filter_map(|e| e.signature.as_deref())
+        .find(|s| !s.starts_with("fallback:") && !s.starts_with("net:"))
+        .map(str::to_string)
+}
+
+fn check(l: &Loaded, d: &Diagnosis) -> Vec<String> {
+    let e = &l.case.expect;
+    let mut f = Vec::new();
+    let mut want = |what: &str, got: String, exp: String| {
+        if got != exp {
+            f.push(format!("{what}: got {got}, want {exp}"));
+        }
+    };
+    want("kind", name_of(&d.kind), e.kind.clone());
+    want("family", d.family.clone(), e.family.clone());
+    if let Some(c) = e.code {
+        want("code", format!("{:?}", d.code), format!("{:?}", Some(c)));
+    }
+    if e.no_code {
+        want("code", format!("{:?}", d.code), "None".into());
+    }
+    if let Some(v) = &e.variant {
+        want(
+            "variant",
+            format!("{:?}", d.variant),
+            format!("{:?}", Some(v)),
+        );
+    }
+    if let Some(v) = &e.fault {
+        want("fault", name_of(&d.fault), v.clone());
+    }
+    if let Some(r) = &e.first_remedy {
+        want(
+            "first remedy",
+            d.remedies.first().map(|r| r.id.clone()).unwrap_or_default(),
+            r.clone(),
+        );
+    }
+    if let Some(cmd) = &e.first_action_copy {
+        let got = match d.remedies.first().and_then(|r| r.action.clone()) {
+            Some(Action::CopyText { text }) => text,
+            other => format!("{other:?}"),
+        };
+        want("first action copy", got, cmd.clone());
+    }
+    if e.no_remedies {
+        want("remedies", d.remedies.len().to_string(), "0".into());
+    }
+    if let Some(r) = e.retry_after_s {
+        want(
+            "retry_after_s",
+            format!("{:?}", d.retry_after_s),
+            format!("{:?}", Some(r)),
+        );
+    }
+    for (k, v) in &e.ids {
+        let got = d
+            .ids
+            .iter()
+            .find(|i| &i.kind == k)
+            .map(|i| i.value.clone())
+            .unwrap_or_default();
+        want(&format!("id {k}"), got, v.clone());
+    }
+    let w = winner(d);
+    match l.case.signatures.as_slice() {
+        [] => {
+            if let Some(w) = w {
+                f.push(format!(
+                    "decided by signature {w}, want the engine fallback"
+                ));
+            }
+        }
+        [s] => want("signature", format!("{w:?}"), format!("{:?}", Some(s))),
+        more => f.push(format!("name one deciding signature, not {more:?}")),
+    }
+    // Shape invariants every diagnosis must keep.
+    for m in [&d.title, &d.summary] {
+        if m.text.trim().is_empty() || m.text.contains('$') {
+            f.push(format!("message {} renders badly: {:?}", m.id, m.text));
+        }
+    }
+    for r in &d.remedies {
+        if r.title.text.contains('$') || r.steps.is_empty() {
+            f.push(format!("remedy {} renders badly", r.id));
+        }
+    }
+    if !(0.0..=1.0).contains(&d.confidence) {
+        f.push(format!("confidence {} out of range", d.confidence));
+    }
+    let json = serde_json::to_string(d).unwrap();
+    let back: Diagnosis = serde_json::from_str(&json).unwrap();
+    if &back != d {
+        f.push("Diagnosis does not survive a JSON round trip".into());
+    }
+    f
+}
+
+#[test]
+fn golden_fixtures() {
+    let dirs = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count();
+    let cases = load_all();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for l in &cases {
+        let d = diagnose(&l.obs);
+        ran += 1;
+        for f in check(l, &d) {
+            failures.push(format!("{}: {f}", l.name));
+        }
+    }
+    assert_eq!(ran, dirs, "every fixture directory must run");
+    assert!(
+        ran >= MIN_CASES,
+        "only {ran} fixtures ran, expected at least {MIN_CASES}: some were lost"
+    );
+    let negatives = cases
+        .iter()
+        .filter(|l| {
+            !matches!(
+                l.case.expect.kind.as_str(),
+                "server_error" | "network_error"
+            )
+        })
+        .filter(|l| l.case.status.is_some())
+        .count();
+    assert!(
+        negatives >= MIN_NEGATIVES,
+        "only {negatives} negative (no-alarm) fixtures"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} golden failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// A fixture is a negative for a signature when one of the signature's rules matches it (a
+/// phrase occurs, a header matches) yet the signature must not decide it: near-misses prove
+/// the rule is not too eager. Every signature needs at least one positive and one negative.
+#[test]
+fn every_signature_has_a_positive_and_a_negative_fixture() {
+    let cases = load_all();
+    let mut pos: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut neg: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in &cases {
+        let d = diagnose(&l.obs);
+        let w = winner(&d);
+        let html = !l
+            .obs
+            .header("content-type")
+            .is_some_and(|c| c.contains("text/plain") || c.contains("json"));
+        let norm = normalize(l.obs.body.as_deref().unwrap_or(""), html, sig::BODY_CAP);
+        let sc = scan(&norm);
+        for s in sig::SIGNATURES {
+            if w.as_deref() == Some(s.id) {
+                if l.case.signatures.iter().any(|x| x == s.id) {
+                    *pos.entry(s.id).or_default() += 1;
+                }
+                continue;
+            }
+            let body_near = s.body.iter().any(|r| {
+                r.patterns.iter().any(|&p| sc.first[p as usize] != u32::MAX)
+                    || r.exact.iter().any(|e| norm.fold == *e)
+            });
+            let header_near = s.headers.iter().any(|r| {
+                l.obs.header(r.name).is_some_and(|v| {
+                    let v = v.trim().to_ascii_lowercase();
+                    match r.op {
+                        HeaderOp::Present => !v.is_empty(),
+                        HeaderOp::Equals => v == r.value,
+                        HeaderOp::Prefix => v.starts_with(r.value),
+                        HeaderOp::Contains => v.contains(r.value),
+                    }
+                })
+            });
+            if body_near || header_near {
+                *neg.entry(s.id).or_default() += 1;
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for s in sig::SIGNATURES {
+        if !pos.contains_key(s.id) {
+            missing.push(format!("{}: no positive fixture", s.id));
+        }
+        if !neg.contains_key(s.id) {
+            missing.push(format!("{}: no negative (near-miss) fixture", s.id));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// Every family needs three positive fixtures (its own pages, not the ok/none ones).
+#[test]
+fn three_positives_per_family() {
+    let mut per: BTreeMap<String, usize> = BTreeMap::new();
+    for l in load_all() {
+        // A family's own pages of any kind count: Akamai's block page is as much an Akamai
+        // sample as its 503.
+        if l.case.expect.kind != "ok" {
+            *per.entry(l.case.expect.family.clone()).or_default() += 1;
+        }
+    }
+    let thin: Vec<_> = sig::FAMILIES
+        .iter()
+        .filter(|f| f.id != "none")
+        .filter(|f| per.get(f.id).copied().unwrap_or(0) < 3)
+        .map(|f| f.id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(
+        thin.is_empty(),
+        "families with < 3 positive fixtures: {thin:?}"
+    );
+}
+
+/// The ranking rules the issue names, checked on every fixture of the situation.
+#[test]
+fn remedy_ranking_follows_the_diagnosis() {
+    for l in load_all() {
+        let d = diagnose(&l.obs);
+        let ids: Vec<&str> = d.remedies.iter().map(|r| r.id.as_str()).collect();
+        let n = &l.name;
+        match (d.kind, d.family.as_str(), d.variant.as_deref()) {
+            (Kind::ServerError, "cloudflare-host", _) => {
+                assert!(
+                    !ids.iter().take(3).any(|r| *r == "flush_dns"),
+                    "{n}: flush_dns ranked high for a host error: {ids:?}"
+                );
+            }
+            (Kind::ServerError, "cloudflare-cdn", _) => {
+                assert_eq!(ids.first(), Some(&"check_provider_status"), "{n}");
+                match &d.remedies[0].action {
+                    Some(Action::OpenUrl { url }) => assert!(url.contains("cloudflarestatus.com")),
+                    other => panic!("{n}: provider status action {other:?}"),
+                }
+            }
+            (Kind::ServerError, "google" | "gcp-lb", _) => {
+                assert_eq!(ids.first(), Some(&"wait_and_retry"), "{n}");
+            }
+            (Kind::NetworkError, "network", Some("dns")) => {
+                assert_eq!(ids.first(), Some(&"flush_dns"), "{n}");
+            }
+            (Kind::Ok, _, _) => assert!(ids.is_empty(), "{n}: remedies offered on an ok page"),
+            _ => {}
+        }
+        if d.kind == Kind::ServerError {
+            // Visitor remedies come before owner ones.
+            let first_owner = d
+                .remedies
+                .iter()
+                .position(|r| r.audience == gateway_doctor::Audience::Owner)
+                .unwrap_or(d.remedies.len());
+            assert!(
+                d.remedies[first_owner..]
+                    .iter()
+                    .all(|r| r.audience == gateway_doctor::Audience::Owner),
+                "{n}: visitor remedy after an owner one"
+            );
+        }
+    }
+}
