@@ -211,6 +211,21 @@ function checkReferencedFiles(m, files, label) {
   }
 }
 
+// Shipped JS may import only files of the package: a bare specifier would be an npm runtime
+// dependency (there must be none) and a URL would be remote code (forbidden in MV3 and by our
+// privacy promise).
+function checkImports(files) {
+  const re = /(?:\bimport\s*(?:[\w*{}\s,$]+\s*from\s*)?|\bexport\s*[\w*{}\s,$]+\s*from\s*|\bimport\s*\(\s*)['"]([^'"]+)['"]/g;
+  for (const rel of files.filter((f) => /\.m?js$/.test(f))) {
+    const src = fs.readFileSync(path.join(EXT, rel), 'utf8');
+    for (const [, spec] of src.matchAll(re)) {
+      if (!/^\.{0,2}\//.test(spec)) die(`extension/${rel} imports "${spec}": only relative imports of packaged files may ship`);
+      const target = path.normalize(path.join(path.dirname(rel), spec)).replace(/^\//, '');
+      if (!files.includes(target)) die(`extension/${rel} imports "${spec}", which is not among the packaged files`);
+    }
+  }
+}
+
 // --- zip (stored or deflated, fixed timestamps so the same input gives the same zip) --------
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -287,6 +302,7 @@ const defaultLocale = source.default_locale;
 const locales = mergedLocales(defaultLocale);
 checkManifestMessages(source, locales, defaultLocale);
 const { files, skipped } = extensionFiles();
+checkImports(files);
 if (skipped.length) console.log(`package: not shipped (not runtime files): ${skipped.join(', ')}`);
 
 fs.mkdirSync(DIST, { recursive: true });
