@@ -1,0 +1,67 @@
+// WASM/native parity: every golden fixture (and every shared-corpus page) goes through the
+// built WASM module under Node and through the native CLI (`classify --json`); the two
+// Diagnosis JSONs must be exactly equal, field for field (evidence, ids, remedies, messages,
+// confidence), since the extension shows the WASM answer and support replays with the CLI.
+//
+// Builds nothing: `make test` builds extension/pkg (make wasm) and the CLI (cargo test) before
+// it runs the JS tests. Skips only when extension/pkg is absent, and says so loudly.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { PKG_DIR, loadWasm, loadFixtures, loadSharedCorpus, cliArgs, findCli } from '../../scripts/bench-lib.mjs';
+
+const pkgPresent = fs.existsSync(`${PKG_DIR}/gateway_doctor.js`) && fs.existsSync(`${PKG_DIR}/gateway_doctor_bg.wasm`);
+if (!pkgPresent) {
+  console.error('\n' + '!'.repeat(78) +
+    '\n!!! parity.test: extension/pkg is absent: WASM/native parity NOT CHECKED.' +
+    "\n!!! Run 'make build' (or 'make test', which builds it first)." +
+    '\n' + '!'.repeat(78) + '\n');
+}
+
+/** First differing path between two JSON values, for a readable failure. */
+function firstDiff(a, b, at = '') {
+  if (Object.is(a, b)) return null;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') {
+    return `${at || '.'}: wasm ${JSON.stringify(a)} vs cli ${JSON.stringify(b)}`;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return `${at}: array vs object`;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    const d = firstDiff(a[k], b[k], `${at}.${k}`);
+    if (d) return d;
+  }
+  return null;
+}
+
+test('WASM diagnose() equals the native CLI on every fixture and corpus page', { skip: !pkgPresent && 'extension/pkg absent (make build)' }, async () => {
+  const cli = findCli();
+  assert.ok(cli, "native CLI not built (target/debug/gateway-doctor): run 'cargo test' or 'make test'");
+  const wasm = await loadWasm();
+  assert.ok(wasm, 'extension/pkg present but did not load');
+
+  const fixtures = loadFixtures();
+  assert.ok(fixtures.length >= 150, `only ${fixtures.length} fixtures loaded`);
+  const pages = [...fixtures, ...loadSharedCorpus()];
+  const diffs = [];
+  for (const p of pages) {
+    const native = JSON.parse(execFileSync(cli, cliArgs(p.observation, p.bodyFile), { encoding: 'utf8' }));
+    // Round-trip through JSON like the extension's messaging does (drops undefined).
+    const fromWasm = JSON.parse(JSON.stringify(wasm.diagnose(structuredClone(p.observation))));
+    const d = firstDiff(fromWasm, native);
+    if (d) diffs.push(`${p.name}: ${d}`);
+  }
+  assert.deepEqual(diffs, [], `${diffs.length} of ${pages.length} pages differ between WASM and native`);
+});
+
+test('WASM diagnose() rejects malformed observations with an Error and keeps serving', { skip: !pkgPresent && 'extension/pkg absent (make build)' }, async () => {
+  const wasm = await loadWasm();
+  for (const bad of [{ status: 'x' }, { headers: 5 }, { headers: [{ value: 1 }] }, 'text', 42, null]) {
+    assert.throws(() => wasm.diagnose(bad), Error, `accepted ${JSON.stringify(bad)}`);
+  }
+  // Still answers after the errors.
+  const d = wasm.diagnose({ url: 'https://a.example/', status: 502, headers: [], body: '' });
+  assert.equal(d.schema, 1);
+  assert.equal(d.kind, 'server_error');
+});
