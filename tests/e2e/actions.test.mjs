@@ -144,6 +144,29 @@ test('auto-retry survives the service worker being stopped (alarm backstop + res
   await h.closeTab(tabId);
 });
 
+test('the countdown survives the worker being stopped while the popup is open', async () => {
+  failRoute('/act-retry-popup-stop', { status: 503 });
+  const tabId = await h.openTab(h.zoo.url('/act-retry-popup-stop'));
+  await h.waitForState(tabId);
+  const p = await popup(tabId, '&retry_first_delay_s=40');
+  await (await actionButton(p, 'auto_retry')).click();
+  await p.waitForSelector('#retry-text[data-next-at]', { timeout: 5000 });
+  const nextAt = await p.getAttribute('#retry-text', 'data-next-at');
+  const before = await p.textContent('#retry-text');
+  await h.stopWorker();
+  // The open popup keeps counting down on its own…
+  await waitFor(async () => (await p.textContent('#retry-text')) !== before, { what: 'countdown ticking' });
+  // …and a freshly opened popup (which wakes the worker) shows the same schedule.
+  await p.reload();
+  await p.waitForSelector('#retry-text[data-next-at]', { timeout: 10_000 });
+  assert.equal(await p.getAttribute('#retry-text', 'data-next-at'), nextAt);
+  assert.ok((await h.alarms()).some((a) => a.name === `retry:${tabId}`), 'alarm still armed');
+  await p.click('#retry-cancel');
+  await waitFor(async () => (await p.getAttribute('#retry-text', 'data-outcome')) === 'cancelled', { what: 'cancel after restart' });
+  await p.close();
+  await h.closeTab(tabId);
+});
+
 test('auto-retry cancel stops the countdown and the alarm', async () => {
   failRoute('/act-retry-cancel', { status: 503 });
   const tabId = await h.openTab(h.zoo.url('/act-retry-cancel'));
