@@ -201,3 +201,23 @@ test('keyboard alone reaches every control and can use them', async () => {
   await p.close();
   await h.closeTab(tabId);
 });
+
+test('options: "I run this site" default and report defaults carry into the popup', async () => {
+  const o = await h.context.newPage();
+  await o.goto(`${h.extOrigin}/options.html`);
+  await o.waitForSelector('#app[data-state="ready"]');
+  await o.check('#opt-owner');
+  await o.check('#opt-include_excerpt');
+  await o.waitForFunction(() => document.getElementById('saved').textContent.length > 0);
+  assert.ok(await o.$('#open-replay'), 'options link to the replay page');
+  const { tabId } = await failingTab('/nginx-502?options-default');
+  const p = await popup(tabId);
+  assert.equal(await p.isChecked('#owner'), true);
+  assert.equal(await p.isChecked('#report-include_excerpt'), true);
+  assert.equal(await p.isChecked('#report-keep_query'), false);
+  // Put the defaults back for the other tests.
+  await o.uncheck('#opt-owner');
+  await o.uncheck('#opt-include_excerpt');
+  await Promise.all([o.close(), p.close()]);
+  await h.closeTab(tabId);
+});
