@@ -96,28 +96,37 @@ async function diagnoseSafely(obs) {
  */
 async function readBody(tabId, details, obs) {
   // documentIds pins the read to the very document this response created, so a tab that has
-  // navigated on meanwhile is not read by mistake (Chrome 106+); Firefox has no documentId.
-  // When the body was empty Chrome commits its own error page instead (onCompleted then has no
-  // documentId) and a frame target reports "Cannot access contents of the page" while that page
-  // commits, then "Frame with ID 0 is showing error page" once it has.
+  // navigated on meanwhile is not read by mistake (Chrome 106+). Otherwise the top frame is read
+  // and its URL compared. Chrome: when the body was empty it commits its own error page instead
+  // (onCompleted then has no documentId) and a frame target reports "Cannot access contents of
+  // the page" while that page commits, then "Frame with ID 0 is showing error page". Firefox:
+  // onCompleted can fire before the new document replaces the previous one (the read then shows
+  // the old URL), so a mismatch is retried once the tab has finished loading.
   await bumpStats('injections', obs.url);
   const byFrame = { tabId, frameIds: [0] };
   const targets = details.documentId ? [{ tabId, documentIds: [details.documentId] }, byFrame] : [byFrame];
+  let retried = false;
+  const retryOnceSettled = async () => {
+    if (retried || !(await tabSettled(tabId))) return false;
+    retried = true;
+    targets.push(byFrame);
+    return true;
+  };
   for (let i = 0; i < targets.length; i++) {
+    const last = i === targets.length - 1;
     try {
       const results = await api.scripting.executeScript({ target: targets[i], func: readPage, args: [BODY_CAP] });
       const r = results && results[0] && results[0].result;
-      if (!r || typeof r.html !== 'string') continue; // that document is gone; try the frame
-      if (stripHash(r.url) !== stripHash(obs.url)) return obs; // tab moved on: body unknown
+      if (!r || typeof r.html !== 'string' || stripHash(r.url) !== stripHash(obs.url)) {
+        if (last) await retryOnceSettled();
+        continue;
+      }
       const out = withBody(obs, r.html);
       return r.truncated ? { ...out, body_truncated: true } : out;
     } catch (e) {
       const msg = String((e && e.message) || e);
       if (/error page/i.test(msg)) return withBody(obs, '');
-      if (/Cannot access contents/i.test(msg) && targets[i] === byFrame && i === targets.length - 1) {
-        // Still committing the error page: ask again once the tab has finished loading.
-        if (await tabSettled(tabId)) targets.push(byFrame);
-      }
+      if (last && /Cannot access contents/i.test(msg)) await retryOnceSettled();
     }
   }
   // Unreadable: an explicit zero length still tells us the body was empty.

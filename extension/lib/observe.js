@@ -158,8 +158,14 @@ export function readPage(cap) {
   // A text/plain response is shown wrapped in a browser-made <pre>; the engine wants the text
   // as the server sent it, like the CLI reads it.
   const isHtml = /html|xml/i.test(type) || !type;
-  const html = !isHtml && document.body ? document.body.textContent || ''
-    : root ? root.outerHTML : '';
+  // An empty response body still yields a document (Firefox shows an empty page for an empty
+  // 502): report that as the empty body it was, not as `<html><head></head><body></body></html>`.
+  const empty = !!root && !!document.body && root.childElementCount <= 2 &&
+    (!document.head || document.head.childElementCount === 0) &&
+    document.body.childElementCount === 0 && !document.body.textContent.trim();
+  const html = empty ? ''
+    : !isHtml && document.body ? document.body.textContent || ''
+      : root ? root.outerHTML : '';
   return {
     url: String(location.href),
     html: html.length > cap ? html.slice(0, cap) : html,

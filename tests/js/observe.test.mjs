@@ -158,6 +158,16 @@ test('readPage returns HTML for HTML documents, capped, with the URL', () => {
       contentType: 'text/plain',
     };
     assert.equal(readPage(1e6).html, 'no healthy upstream');
+    // Firefox shows an empty document for an empty body: that is an empty body, not markup.
+    globalThis.document = {
+      documentElement: { outerHTML: '<html><head></head><body></body></html>', childElementCount: 2 },
+      head: { childElementCount: 0 },
+      body: { childElementCount: 0, textContent: ' ' },
+      contentType: 'text/html',
+    };
+    assert.equal(readPage(1e6).html, '');
+    globalThis.document.body = { childElementCount: 1, textContent: '' };
+    assert.equal(readPage(1e6).html, '<html><head></head><body></body></html>', 'an element is content');
   } finally {
     delete globalThis.document;
     delete globalThis.location;
