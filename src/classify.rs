@@ -145,7 +145,7 @@ fn code_before(t: &[u8], start: usize) -> Option<u32> {
     plausible_code(c).then_some(c)
 }
 
-/// "try again in 30 seconds" / "in 2 minutes" → seconds.
+/// "try again in 30 seconds" / "in 2 minutes" / "in 30 Sekunden" → seconds.
 fn retry_after(t: &[u8], mut i: usize) -> Option<u32> {
     while i < t.len() && t[i] == b' ' {
         i += 1;
@@ -162,7 +162,11 @@ fn retry_after(t: &[u8], mut i: usize) -> Option<u32> {
         i += 1;
     }
     let rest = &t[i..t.len().min(i + 8)];
-    let mult = if rest.starts_with(b"sec") || rest.starts_with(b"s ") || rest == b"s" {
+    let mult = if rest.starts_with(b"sec")
+        || rest.starts_with(b"sek")
+        || rest.starts_with(b"s ")
+        || rest == b"s"
+    {
         1
     } else if rest.starts_with(b"min") {
         60

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 /// Fixtures in the tree when this was last updated; adding cases means raising it, removing
 /// or losing some fails the test.
-const MIN_CASES: usize = 160;
+const MIN_CASES: usize = 170;
 const MIN_NEGATIVES: usize = 15;
 
 #[derive(Deserialize)]
@@ -378,5 +378,198 @@ fn remedy_ranking_follows_the_diagnosis() {
                 "{n}: visitor remedy after an owner one"
             );
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The signature data is validated by build.rs: bad data must fail the build. These tests run
+// the compiled build script itself (target/<profile>/build/gateway-doctor-*/build-script-build)
+// against a copy of the data with one defect each.
+
+fn build_script() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let profile_dir = exe.parent()?.parent()?; // target/debug/deps/<test> -> target/debug
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> =
+        std::fs::read_dir(profile_dir.join("build"))
+            .ok()?
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("gateway-doctor-")
+            })
+            .map(|e| e.path().join("build-script-build"))
+            .filter(|p| p.is_file())
+            .filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p)))
+            .collect();
+    found.sort();
+    found.pop().map(|(_, p)| p)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Runs the build script on a copy of the data after `edit`; returns (success, stderr).
+fn run_build_script(tag: &str, edit: impl FnOnce(&Path)) -> Option<(bool, String)> {
+    let script = build_script()?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = std::env::temp_dir().join(format!("gd-sigval-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    copy_dir(&root.join("signatures"), &tmp.join("signatures"));
+    copy_dir(&root.join("locales/core"), &tmp.join("locales/core"));
+    std::fs::create_dir_all(tmp.join("out")).unwrap();
+    edit(&tmp);
+    let out = std::process::Command::new(script)
+        .env("CARGO_MANIFEST_DIR", &tmp)
+        .env("OUT_DIR", tmp.join("out"))
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&tmp);
+    Some((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+fn replace_in(path: &Path, from: &str, to: &str) {
+    let s = std::fs::read_to_string(path).unwrap();
+    assert!(s.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, s.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn bad_signature_data_fails_the_build() {
+    let Some((ok, err)) = run_build_script("control", |_| {}) else {
+        eprintln!("note: build script binary not found next to the test; skipping");
+        return;
+    };
+    assert!(ok, "the unmodified data must pass: {err}");
+    let nginx = "signatures/vendors/nginx.toml";
+    let cases: Vec<(&str, Box<dyn FnOnce(&Path)>, &str)> = vec![
+        (
+            "family",
+            Box::new(|d: &Path| {
+                replace_in(&d.join(nginx), "family = \"nginx\"", "family = \"ngnix\"")
+            }),
+            "unknown family \"ngnix\"",
+        ),
+        (
+            "empty",
+            Box::new(|d: &Path| {
+                replace_in(
+                    &d.join(nginx),
+                    "any = [\"nginx\"]",
+                    "any = [\"nginx\", \" \"]",
+                )
+            }),
+            "empty phrase",
+        ),
+        (
+            "duplicate",
+            Box::new(|d: &Path| {
+                replace_in(
+                    &d.join(nginx),
+                    "any = [\"nginx\"]",
+                    "any = [\"nginx\", \"nginx\"]",
+                )
+            }),
+            "duplicate phrase",
+        ),
+        (
+            "case",
+            Box::new(|d: &Path| {
+                replace_in(&d.join(nginx), "any = [\"nginx\"]", "any = [\"NGINX\"]")
+            }),
+            "must be lower case",
+        ),
+        (
+            "curly",
+            Box::new(|d: &Path| {
+                replace_in(
+                    &d.join("signatures/vendors/google.toml"),
+                    "\"that's an error\"",
+                    "\"that’s an error\"",
+                )
+            }),
+            "the normaliser rewrites",
+        ),
+        (
+            "header",
+            Box::new(|d: &Path| {
+                replace_in(
+                    &d.join(nginx),
+                    "prefix = \"nginx\"",
+                    "prefix = \"nginx\"\nequals = \"nginx\"",
+                )
+            }),
+            "give exactly one of equals, prefix, contains",
+        ),
+        (
+            "message",
+            Box::new(|d: &Path| {
+                replace_in(
+                    &d.join("signatures/vendors/cloudflare.toml"),
+                    "diag_summary_cloudflare_host",
+                    "diag_summary_nope",
+                )
+            }),
+            "is not in locales/core/en.json",
+        ),
+        (
+            "remedy",
+            Box::new(|d: &Path| {
+                replace_in(
+                    &d.join("signatures/remedies.toml"),
+                    "cdn_own = [\"check_provider_status\"",
+                    "cdn_own = [\"check_provider_statuz\"",
+                )
+            }),
+            "is not in the catalog",
+        ),
+        (
+            "german",
+            Box::new(|d: &Path| {
+                replace_in(
+                    &d.join("locales/core/de.json"),
+                    "\"diag_title_blank\":",
+                    "\"diag_title_blank_x\":",
+                )
+            }),
+            "de.json lacks",
+        ),
+        (
+            "typo",
+            Box::new(|d: &Path| replace_in(&d.join(nginx), "weight = 8", "wieght = 8")),
+            "unknown field",
+        ),
+        (
+            "status",
+            Box::new(|d: &Path| {
+                replace_in(
+                    &d.join(nginx),
+                    "status = [\"4xx\", \"5xx\", \"none\"]",
+                    "status = [\"6xx\"]",
+                )
+            }),
+            "bad status class",
+        ),
+    ];
+    for (tag, edit, needle) in cases {
+        let (ok, err) = run_build_script(tag, edit).unwrap();
+        assert!(!ok, "{tag}: defective data passed the build");
+        assert!(
+            err.contains(needle),
+            "{tag}: error lacks {needle:?}:\n{err}"
+        );
     }
 }
