@@ -455,7 +455,8 @@ fn bad_signature_data_fails_the_build() {
     };
     assert!(ok, "the unmodified data must pass: {err}");
     let nginx = "signatures/vendors/nginx.toml";
-    let cases: Vec<(&str, Box<dyn FnOnce(&Path)>, &str)> = vec![
+    type Edit = Box<dyn FnOnce(&Path)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "family",
             Box::new(|d: &Path| {
