@@ -454,13 +454,13 @@ fn bad_signature_data_fails_the_build() {
         return;
     };
     assert!(ok, "the unmodified data must pass: {err}");
-    let nginx = "signatures/vendors/nginx.toml";
+    const NGINX: &str = "signatures/vendors/nginx.toml";
     type Edit = Box<dyn FnOnce(&Path)>;
     let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "family",
             Box::new(|d: &Path| {
-                replace_in(&d.join(nginx), "family = \"nginx\"", "family = \"ngnix\"")
+                replace_in(&d.join(NGINX), "family = \"nginx\"", "family = \"ngnix\"")
             }),
             "unknown family \"ngnix\"",
         ),
@@ -468,7 +468,7 @@ fn bad_signature_data_fails_the_build() {
             "empty",
             Box::new(|d: &Path| {
                 replace_in(
-                    &d.join(nginx),
+                    &d.join(NGINX),
                     "any = [\"nginx\"]",
                     "any = [\"nginx\", \" \"]",
                 )
@@ -479,7 +479,7 @@ fn bad_signature_data_fails_the_build() {
             "duplicate",
             Box::new(|d: &Path| {
                 replace_in(
-                    &d.join(nginx),
+                    &d.join(NGINX),
                     "any = [\"nginx\"]",
                     "any = [\"nginx\", \"nginx\"]",
                 )
@@ -489,7 +489,7 @@ fn bad_signature_data_fails_the_build() {
         (
             "case",
             Box::new(|d: &Path| {
-                replace_in(&d.join(nginx), "any = [\"nginx\"]", "any = [\"NGINX\"]")
+                replace_in(&d.join(NGINX), "any = [\"nginx\"]", "any = [\"NGINX\"]")
             }),
             "must be lower case",
         ),
@@ -508,7 +508,7 @@ fn bad_signature_data_fails_the_build() {
             "header",
             Box::new(|d: &Path| {
                 replace_in(
-                    &d.join(nginx),
+                    &d.join(NGINX),
                     "prefix = \"nginx\"",
                     "prefix = \"nginx\"\nequals = \"nginx\"",
                 )
@@ -550,14 +550,14 @@ fn bad_signature_data_fails_the_build() {
         ),
         (
             "typo",
-            Box::new(|d: &Path| replace_in(&d.join(nginx), "weight = 8", "wieght = 8")),
+            Box::new(|d: &Path| replace_in(&d.join(NGINX), "weight = 8", "wieght = 8")),
             "unknown field",
         ),
         (
             "status",
             Box::new(|d: &Path| {
                 replace_in(
-                    &d.join(nginx),
+                    &d.join(NGINX),
                     "status = [\"4xx\", \"5xx\", \"none\"]",
                     "status = [\"6xx\"]",
                 )
