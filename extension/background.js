@@ -102,7 +102,8 @@ async function readBody(tabId, details, obs) {
   // the page" while that page commits, then "Frame with ID 0 is showing error page". Firefox:
   // onCompleted can fire before the new document replaces the previous one (the read then shows
   // the old URL), so a mismatch is retried once the tab has finished loading.
-  await bumpStats('injections', obs.url);
+  // Counted (not awaited) so tests can prove no healthy page is ever read.
+  bumpStats('injections', obs.url).catch(() => {});
   const byFrame = { tabId, frameIds: [0] };
   const targets = details.documentId ? [{ tabId, documentIds: [details.documentId] }, byFrame] : [byFrame];
   let retried = false;
@@ -191,31 +192,31 @@ async function forgetTab(tabId) {
   await clearBadge(tabId);
 }
 
-/** Diagnoses `obs` for `tabId`, stores it and sets the badge. */
+/** Diagnoses `obs` for `tabId`, sets the badge and stores it. */
 async function recordFailure(tabId, obs, eventTime) {
   const diagnosis = await diagnoseSafely(obs);
-  const origin = originOf(obs.url);
-  await recordSiteFailure(origin);
-  const stored = await updateTabState(tabId, (cur) => {
-    const same = cur && stripHash(cur.url) === stripHash(obs.url);
-    return {
-      tabId,
-      url: obs.url,
-      observation: obs,
-      diagnosis,
-      at: new Date().toISOString(),
-      tried: same && Array.isArray(cur.tried) ? cur.tried : [],
-      // The auto-retry (lib/actions.js) owns this field; a failed retry load keeps it running.
-      retry: same ? cur.retry || null : null,
-      timing: null,
-    };
-  });
+  // The badge first: it is what the visitor sees; storage writes follow.
   await setBadge(tabId, diagnosis, obs);
   // Time from the browser's event to the badge being set, for scripts/bench-e2e.mjs.
-  const badgeMs = Date.now() - (eventTime || Date.now());
-  await updateTabState(tabId, (cur) => (cur && cur.at === stored.at
-    ? { ...cur, timing: { event_at: eventTime, badge_ms: badgeMs } } : undefined));
-  await bumpStats('diagnoses');
+  const timing = { event_at: eventTime || null, badge_ms: Date.now() - (eventTime || Date.now()) };
+  await Promise.all([
+    recordSiteFailure(originOf(obs.url)),
+    updateTabState(tabId, (cur) => {
+      const same = cur && stripHash(cur.url) === stripHash(obs.url);
+      return {
+        tabId,
+        url: obs.url,
+        observation: obs,
+        diagnosis,
+        at: new Date().toISOString(),
+        tried: same && Array.isArray(cur.tried) ? cur.tried : [],
+        // The auto-retry (lib/actions.js) owns this field; a failed retry load keeps it running.
+        retry: same ? cur.retry || null : null,
+        timing,
+      };
+    }),
+    bumpStats('diagnoses'),
+  ]);
 }
 
 async function onCompleted(details) {
