@@ -855,6 +855,69 @@ mod tests {
         assert_eq!(host_of("not a url"), None);
     }
 
+    fn obs(status: Option<u16>, body: &str) -> Observation {
+        Observation {
+            url: "https://www.example.com/".into(),
+            status,
+            body: Some(body.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn oversized_body_is_cut_and_the_cut_is_evidence() {
+        let page = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+        let mut body = page.to_string();
+        body.push_str(&"<p>padding</p>".repeat(sig::BODY_CAP / 10));
+        let d = diagnose(&obs(Some(502), &body));
+        assert_eq!(d.family, "nginx");
+        assert!(d
+            .evidence
+            .iter()
+            .any(|e| e.source == EvidenceSource::Limit && e.detail.contains("cut at")));
+        let mut o = obs(Some(502), page);
+        o.body_truncated = true;
+        let d = diagnose(&o);
+        assert!(d.evidence.iter().any(|e| e.source == EvidenceSource::Limit));
+    }
+
+    #[test]
+    fn retry_after_date_relative_to_observed_at() {
+        let mut o = obs(Some(503), "");
+        o.headers = vec![Header::new("Retry-After", "Sat, 21 Nov 2026 16:10:00 GMT")];
+        o.observed_at = Some("2026-11-21T17:09:00+01:00".into());
+        assert_eq!(diagnose(&o).retry_after_s, Some(60));
+        // A date in the past means "now", not a negative wait.
+        o.observed_at = Some("2026-11-21T18:00:00Z".into());
+        assert_eq!(diagnose(&o).retry_after_s, Some(0));
+    }
+
+    #[test]
+    fn net_error_with_a_status_is_evidence_not_the_diagnosis() {
+        let mut o = obs(Some(502), "");
+        o.net_error = Some("net::ERR_HTTP_RESPONSE_CODE_FAILURE".into());
+        let d = diagnose(&o);
+        assert_eq!(d.family, "blank");
+        assert!(d
+            .evidence
+            .iter()
+            .any(|e| e.source == EvidenceSource::NetError));
+    }
+
+    #[test]
+    fn informational_statuses_never_alarm() {
+        let nginx502 = "<title>502 Bad Gateway</title><h1>502 Bad Gateway</h1><hr>nginx";
+        for st in [200, 204, 301, 304] {
+            let d = diagnose(&obs(Some(st), nginx502));
+            assert_eq!(
+                (d.kind, d.family.as_str()),
+                (Kind::Ok, "none"),
+                "status {st}"
+            );
+            assert!(d.remedies.is_empty());
+        }
+    }
+
     #[test]
     fn codes_around_phrases() {
         assert_eq!(code_after(b"error 522 ray", 5), Some(522));
