@@ -574,3 +574,105 @@ fn bad_signature_data_fails_the_build() {
         );
     }
 }
+
+/// Real pages differ from the fixtures in cosmetic ways: line endings, indentation between
+/// tags, curly apostrophes, comments and scripts around the content. None of that may change
+/// a diagnosis; a signature that depends on exact bytes fails here.
+#[test]
+fn fixtures_survive_cosmetic_variation() {
+    fn outside_tags(s: &str, f: impl Fn(char) -> String) -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut in_tag = false;
+        let mut in_raw = false;
+        for (i, c) in s.char_indices() {
+            if c == '<' {
+                in_tag = true;
+                let rest = &s[i..];
+                let lower = rest.get(..8).unwrap_or(rest).to_ascii_lowercase();
+                if lower.starts_with("<script") || lower.starts_with("<style") {
+                    in_raw = true;
+                } else if lower.starts_with("</script") || lower.starts_with("</style") {
+                    in_raw = false;
+                }
+            }
+            if in_tag || in_raw {
+                out.push(c);
+            } else {
+                out.push_str(&f(c));
+            }
+            if c == '>' {
+                in_tag = false;
+            }
+        }
+        out
+    }
+    type Variant = Box<dyn Fn(&str, bool) -> String>;
+    let variants: Vec<(&str, Variant)> = vec![
+        ("lf", Box::new(|b: &str, _| b.replace("\r\n", "\n"))),
+        (
+            "crlf",
+            Box::new(|b: &str, _| b.replace("\r\n", "\n").replace('\n', "\r\n")),
+        ),
+        (
+            "indent",
+            Box::new(|b: &str, html| {
+                if html {
+                    b.replace("><", ">\n    <")
+                } else {
+                    b.to_string()
+                }
+            }),
+        ),
+        (
+            "curly",
+            Box::new(|b: &str, html| {
+                if html {
+                    outside_tags(b, |c| {
+                        if c == '\'' {
+                            "\u{2019}".into()
+                        } else {
+                            c.to_string()
+                        }
+                    })
+                } else {
+                    b.to_string()
+                }
+            }),
+        ),
+        (
+            "wrapped",
+            Box::new(|b: &str, html| {
+                if !html || b.trim().is_empty() {
+                    return b.to_string();
+                }
+                format!(
+                    "<!-- build 2026-11-21 -->\n{b}\n<script>var t='502 Bad Gateway nginx cloudflare';</script>\n<style>.x{{content:'Guru Meditation'}}</style>\n{}",
+                    "<!-- a padding to disable MSIE and Chrome friendly error page -->\n".repeat(20)
+                )
+            }),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for l in load_all() {
+        let Some(body) = l.obs.body.clone() else {
+            continue;
+        };
+        let html = !l
+            .obs
+            .header("content-type")
+            .is_some_and(|c| c.contains("text/plain") || c.contains("json"));
+        let base = diagnose(&l.obs);
+        for (tag, f) in &variants {
+            let mut o = l.obs.clone();
+            o.body = Some(f(&body, html));
+            let d = diagnose(&o);
+            if (d.kind, &d.family, d.code) != (base.kind, &base.family, base.code) {
+                failures.push(format!(
+                    "{} [{tag}]: {:?}/{}/{:?} became {:?}/{}/{:?}",
+                    l.name, base.kind, base.family, base.code, d.kind, d.family, d.code
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
