@@ -115,8 +115,8 @@ pub fn write_har(w: &mut impl Write, entries: usize, body_bytes: usize) -> io::R
 /// Picks an entry count so the file is about `target_bytes` long.
 pub fn write_har_of_size(w: &mut impl Write, target_bytes: u64) -> io::Result<Generated> {
     const BODY: usize = 4000;
-    // ~1,450 bytes of entry framing plus the body, measured on this generator.
-    let per_entry = (BODY + 1450) as u64;
+    // Measured on this generator: 94.5 MB for 18,348 entries with BODY = 4000.
+    let per_entry = 5150;
     write_har(w, (target_bytes / per_entry).max(1) as usize, BODY)
 }
 
