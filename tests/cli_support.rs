@@ -271,3 +271,27 @@ fn large_har_streams_with_bounded_memory() {
     assert!(kb < BOUND_KB, "peak RSS {kb} kB exceeds {BOUND_KB} kB");
     let _ = std::fs::remove_file(&path);
 }
+
+/// On a terminal, stderr shows a progress line (run under `script`, which gives the CLI a
+/// pseudo-terminal); the table still goes to stdout.
+#[test]
+fn har_progress_on_a_terminal() {
+    let path = tmp("progress.har");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    gen::write_har_of_size(&mut f, 8_000_000).unwrap();
+    drop(f);
+    let cmd = format!(
+        "{} har {} > /dev/null",
+        env!("CARGO_BIN_EXE_gateway-doctor"),
+        path.display()
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .expect("util-linux `script` runs the CLI on a pseudo-terminal");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert!(tty.contains("reading HAR: "), "no progress line: {tty:?}");
+    assert!(tty.contains("MB (") && tty.contains(" entries"), "{tty:?}");
+    let _ = std::fs::remove_file(&path);
+}
