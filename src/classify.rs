@@ -4,7 +4,7 @@
 //! 2. 1xx–3xx → `ok`/`none`, whatever the body says: a page that *talks about* 502 or
 //!    Cloudflare must never raise an alarm.
 //! 3. Otherwise the body is normalised (normalize.rs) and scanned once by an Aho-Corasick
-//!    automaton over every phrase of every signature plus the global anchors (code, retry,
+//!    automaton (`ac` below) over every phrase of every signature plus the global anchors (code, retry,
 //!    request-id phrases). Each signature whose status filter accepts the response sums the
 //!    weights of its matching body/header rules (+2 for an accepted error status); those
 //!    reaching `min_score` compete by (priority, has body evidence, score). The body outranks
@@ -13,8 +13,6 @@
 //! 4. Nothing fired → the first matching fallback (blank page, status only, …).
 
 use std::sync::OnceLock;
-
-use aho_corasick::AhoCorasick;
 
 use crate::model::*;
 use crate::normalize::{normalize, Normalized};
@@ -25,12 +23,221 @@ use crate::signatures::{self as sig, status_in, BodyCond, HeaderOp, SignatureDef
 const STATUS_POINTS: i32 = 2;
 const NO_MATCH: u32 = u32::MAX;
 
-fn automaton() -> &'static AhoCorasick {
-    static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| {
-        // The patterns are validated by build.rs; failing here would be a bug in it.
-        AhoCorasick::new(sig::PATTERNS).expect("signature patterns compile")
-    })
+fn automaton() -> &'static ac::Automaton {
+    static AC: OnceLock<ac::Automaton> = OnceLock::new();
+    AC.get_or_init(|| ac::Automaton::new(sig::PATTERNS))
+}
+
+/// A small Aho-Corasick automaton reporting every (overlapping) occurrence.
+///
+/// Hand-written instead of the `aho-corasick` crate: the crate's builders, DFA and prefilters
+/// added ~80 KB to the WASM module (measured on a release build's name section), a third of
+/// the whole size budget, for a few hundred short patterns scanned once per failed page. This
+/// is the textbook automaton (trie + failure + dictionary-suffix links, dense root row), built
+/// once on first use in well under a millisecond; scanning is linear in text + matches.
+mod ac {
+    const NONE: u32 = u32::MAX;
+
+    pub struct Automaton {
+        /// Transitions out of the root, dense; 0 = stay at the root.
+        root: [u32; 256],
+        /// Per state `s`, its edges are `edge_byte/edge_next[edge_start[s]..edge_start[s+1]]`,
+        /// sorted by byte.
+        edge_start: Vec<u32>,
+        edge_byte: Vec<u8>,
+        edge_next: Vec<u32>,
+        fail: Vec<u32>,
+        /// Pattern ending at this state, or NONE.
+        out: Vec<u32>,
+        /// Nearest state on the failure chain that ends a pattern, or NONE.
+        dict: Vec<u32>,
+        lens: Vec<u32>,
+    }
+
+    impl Automaton {
+        pub fn new(patterns: &[&str]) -> Automaton {
+            // Trie with sparse, unsorted child lists while building.
+            let mut kids: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
+            let mut out = vec![NONE];
+            for (pi, p) in patterns.iter().enumerate() {
+                let mut s = 0usize;
+                for &b in p.as_bytes() {
+                    s = match kids[s].iter().find(|(c, _)| *c == b) {
+                        Some(&(_, t)) => t as usize,
+                        None => {
+                            let t = kids.len();
+                            kids.push(Vec::new());
+                            out.push(NONE);
+                            kids[s].push((b, t as u32));
+                            t
+                        }
+                    };
+                }
+                // build.rs guarantees distinct, non-empty patterns; keep the first otherwise.
+                if s != 0 && out[s] == NONE {
+                    out[s] = pi as u32;
+                }
+            }
+            let n = kids.len();
+            let mut edge_start = Vec::with_capacity(n + 1);
+            let mut edge_byte = Vec::new();
+            let mut edge_next = Vec::new();
+            for k in kids.iter_mut() {
+                k.sort_unstable_by_key(|(c, _)| *c);
+                edge_start.push(edge_byte.len() as u32);
+                for &(c, t) in k.iter() {
+                    edge_byte.push(c);
+                    edge_next.push(t);
+                }
+            }
+            edge_start.push(edge_byte.len() as u32);
+            let mut root = [0u32; 256];
+            for &(c, t) in &kids[0] {
+                root[c as usize] = t;
+            }
+            let mut a = Automaton {
+                root,
+                edge_start,
+                edge_byte,
+                edge_next,
+                fail: vec![0; n],
+                out,
+                dict: vec![NONE; n],
+                lens: patterns.iter().map(|p| p.len() as u32).collect(),
+            };
+            // Breadth-first: a state's failure target is always shallower, so already done.
+            let mut queue: std::collections::VecDeque<u32> =
+                kids[0].iter().map(|&(_, t)| t).collect();
+            while let Some(u) = queue.pop_front() {
+                let (lo, hi) = a.edges(u);
+                for e in lo..hi {
+                    let (c, v) = (a.edge_byte[e], a.edge_next[e]);
+                    let f = a.next(a.fail[u as usize], c);
+                    a.fail[v as usize] = f;
+                    a.dict[v as usize] = if a.out[f as usize] != NONE {
+                        f
+                    } else {
+                        a.dict[f as usize]
+                    };
+                    queue.push_back(v);
+                }
+            }
+            a
+        }
+
+        fn edges(&self, s: u32) -> (usize, usize) {
+            (
+                self.edge_start[s as usize] as usize,
+                self.edge_start[s as usize + 1] as usize,
+            )
+        }
+
+        fn child(&self, s: u32, c: u8) -> Option<u32> {
+            let (lo, hi) = self.edges(s);
+            let bytes = &self.edge_byte[lo..hi];
+            let i = if bytes.len() <= 8 {
+                bytes.iter().position(|&x| x == c)?
+            } else {
+                bytes.binary_search(&c).ok()?
+            };
+            Some(self.edge_next[lo + i])
+        }
+
+        /// Goto with failure links.
+        fn next(&self, mut s: u32, c: u8) -> u32 {
+            loop {
+                if s == 0 {
+                    return self.root[c as usize];
+                }
+                if let Some(t) = self.child(s, c) {
+                    return t;
+                }
+                s = self.fail[s as usize];
+            }
+        }
+
+        /// Calls `f(pattern, start, end)` for every occurrence, in order of `end`.
+        pub fn for_each(&self, text: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+            let mut s = 0u32;
+            for (i, &c) in text.iter().enumerate() {
+                s = self.next(s, c);
+                let mut o = if self.out[s as usize] != NONE {
+                    s
+                } else {
+                    self.dict[s as usize]
+                };
+                while o != NONE {
+                    let p = self.out[o as usize] as usize;
+                    let end = i + 1;
+                    f(p, end - self.lens[p] as usize, end);
+                    o = self.dict[o as usize];
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::Automaton;
+
+        fn naive(pats: &[&str], text: &str) -> Vec<(usize, usize)> {
+            let mut v = Vec::new();
+            for end in 1..=text.len() {
+                for (p, pat) in pats.iter().enumerate() {
+                    if text[..end].ends_with(pat) {
+                        v.push((p, end));
+                    }
+                }
+            }
+            v.sort_unstable();
+            v
+        }
+
+        #[test]
+        fn finds_every_overlapping_match() {
+            let pats = [
+                "he",
+                "she",
+                "his",
+                "hers",
+                "s",
+                "ushe",
+                "error",
+                "error 502",
+                "r 5",
+                "a",
+            ];
+            for text in [
+                "ushers",
+                "she sells his hers",
+                "error 502 error 5020",
+                "",
+                "aaaa",
+                "zzz",
+            ] {
+                let a = Automaton::new(&pats);
+                let mut got = Vec::new();
+                a.for_each(text.as_bytes(), |p, start, end| {
+                    assert_eq!(&text[start..end], pats[p]);
+                    got.push((p, end));
+                });
+                got.sort_unstable();
+                assert_eq!(got, naive(&pats, text), "text {text:?}");
+            }
+        }
+
+        #[test]
+        fn agrees_with_naive_search_on_the_real_patterns() {
+            let pats = crate::signatures::PATTERNS;
+            let a = Automaton::new(pats);
+            let text = "502 bad gateway nginx cloudflare ray id: 1a2b that's an error error 522 \
+                        guru meditation no healthy upstream try again in 30 seconds errors.edgesuite.net";
+            let mut got = Vec::new();
+            a.for_each(text.as_bytes(), |p, _, end| got.push((p, end)));
+            got.sort_unstable();
+            assert_eq!(got, naive(pats, text));
+        }
+    }
 }
 
 /// What one pass over the normalised body found.
@@ -68,17 +275,15 @@ pub fn scan(n: &Normalized) -> Scan {
     if text.is_empty() {
         return s;
     }
-    for m in automaton().find_overlapping_iter(text) {
-        let p = m.pattern().as_usize();
+    automaton().for_each(text, |p, start, end| {
         let pat = sig::PATTERNS[p].as_bytes();
-        let (start, end) = (m.start(), m.end());
         // Phrases match whole words: "nginx" not in "nginxcontrib", "error 502" not in
         // "error 5020". Only checked where the phrase itself starts/ends with a word char.
         if is_word(pat[0]) && start > 0 && is_word(text[start - 1]) {
-            continue;
+            return;
         }
         if is_word(pat[pat.len() - 1]) && end < text.len() && is_word(text[end]) {
-            continue;
+            return;
         }
         let role = sig::PATTERN_ROLES[p];
         if s.first[p] == NO_MATCH {
@@ -100,7 +305,7 @@ pub fn scan(n: &Normalized) -> Scan {
                 s.page_ids.push((p as u16, tok));
             }
         }
-    }
+    });
     s
 }
 
@@ -358,6 +563,11 @@ fn evaluate(
     }
     if f.score > 0 && obs.status.is_some_and(|st| st >= 400) {
         f.score += STATUS_POINTS;
+    }
+    // Without a status only the page can say it is an error page: a `server: awselb/2.0`
+    // header is on every response of that load balancer, good or bad.
+    if obs.status.is_none() && !f.body_hit {
+        return None;
     }
     (f.score >= s.min_score).then_some(f)
 }
