@@ -40,7 +40,15 @@ after(async () => {
 const nginx = (status, title = 'Bad Gateway') =>
   `<html>\r\n<head><title>${status} ${title}</title></head>\r\n<body>\r\n<center><h1>${status} ${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 
-function failRoute(pathname, { status = 502, headers = {} } = {}) {
+/**
+ * A failing route: an nginx page by default; `empty: true` gives an empty-body 502, for which
+ * the engine's ranking (blank_5xx) offers clearing the site's cache and a private window.
+ */
+function failRoute(pathname, { status = 502, headers = {}, empty = false } = {}) {
+  if (empty) {
+    h.zoo.set(pathname, { status, headers: { 'content-length': '0', ...headers }, body: '' });
+    return;
+  }
   h.zoo.set(pathname, {
     status,
     headers: { 'content-type': 'text/html', server: 'nginx', ...headers },
@@ -228,7 +236,7 @@ test('clear site cache: this origin only; other origin cache and this origin coo
       localStorage.setItem('gd_keep', '1');
     });
   }
-  failRoute('/act-clear-cache');
+  failRoute('/act-clear-cache', { empty: true });
   const tabId = await h.openTab(h.zoo.url('/act-clear-cache', A));
   await h.waitForState(tabId);
   const p = await popup(tabId);
@@ -269,7 +277,7 @@ test('clear site cache: this origin only; other origin cache and this origin coo
 });
 
 test('private window: refused without incognito access, with how to allow it', async () => {
-  failRoute('/act-private');
+  failRoute('/act-private', { empty: true });
   const tabId = await h.openTab(h.zoo.url('/act-private'));
   await h.waitForState(tabId);
   const p = await popup(tabId);
