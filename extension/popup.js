@@ -132,7 +132,9 @@ function header() {
   ];
   return e('header', { class: `head fault-${m.data.fault}` },
     e('h1', { class: 'headline', id: 'headline', text: m.headline }),
-    e('p', { class: 'title', id: 'diag-title', text: m.title }),
+    // The core's title often says what the headline says; show it only when it adds something.
+    m.title && m.title.trim().toLowerCase() !== m.headline.trim().toLowerCase()
+      ? e('p', { class: 'title', id: 'diag-title', text: m.title }) : null,
     e('p', { class: 'chips' }, chips,
       e('span', { class: 'chip chip-fault' }, t('ui_label_fault', [m.fault], `Whose side: ${m.fault}`))),
     m.summary && e('p', { class: 'summary', text: m.summary }),
