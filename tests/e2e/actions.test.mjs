@@ -343,7 +343,8 @@ test('copy report: preview is what gets copied; no query string unless kept', as
   assert.ok(!preview.includes('s3cret-query'), 'query string removed by default');
   assert.ok(!preview.includes('#frag'), 'fragment removed');
   const ray = s.diagnosis.ids.find((i) => i.kind === 'cf-ray');
-  if (ray) assert.ok(preview.includes(ray.value.split('-')[0]), 'Ray ID in the report');
+  assert.ok(ray, 'the engine extracted the Ray ID from cf-ray');
+  assert.ok(preview.includes(ray.value.split('-')[0]), 'Ray ID in the report');
   await p.click('#copy-md');
   await waitFor(async () => (await p.evaluate(() => document.getElementById('app').dataset.copiedFormat)) === 'markdown', { what: 'copied' });
   assert.equal(await readClipboard(), preview, 'clipboard = preview');
