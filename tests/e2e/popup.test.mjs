@@ -120,6 +120,17 @@ test('hostile page-derived text is rendered as text and never executes', async (
     body: `<html><head><title>${HOSTILE} 502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway ${HOSTILE}</h1></center><hr><center>nginx</center>\u202Egnp.exe</body></html>`,
   });
   const { tabId } = await failingTab('/hostile-502');
+  {
+    const p0 = await popup(tabId);
+    await p0.click('#why > summary');
+    const r0 = await p0.evaluate(() => ({
+      pwned: window.__pwned,
+      injected: document.querySelectorAll('#app img, #app script, #app [onerror]').length,
+    }));
+    assert.deepEqual(r0, { pwned: undefined, injected: 0 }, 'engine-derived text from a hostile page');
+    assert.deepEqual(p0.errors, []);
+    await p0.close();
+  }
   // 2) Hostile strings in every field the popup shows, written straight into the stored state
   //    so the test does not depend on which fields the engine copies from the page.
   await h.sw(async ({ t, bad }) => {
