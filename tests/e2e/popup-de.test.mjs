@@ -25,7 +25,8 @@ after(async () => {
 
 test('German UI: headline, headings and buttons from _locales/de', async () => {
   const ui = await h.sw(() => chrome.i18n.getUILanguage());
-  assert.match(ui, /^de/, `Chromium UI language is ${ui}`);
+  assert.match(ui, /^de/, `Chromium UI language is ${ui}: Debian's chromium needs the chromium-l10n `
+    + 'package for any language but en-US (make setup installs it)');
   const tabId = await h.openTab(h.zoo.url('/nginx-502?de'));
   const s = await h.waitForState(tabId);
   const p = await h.context.newPage();
