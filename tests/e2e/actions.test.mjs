@@ -102,14 +102,17 @@ test('auto-retry: countdown, cookie-less checks, no reload while failing, reload
   failRoute('/act-retry', { status: 503, headers: { 'retry-after': '1', 'set-cookie': 'gd_sid=abc; Path=/' } });
   const tabId = await h.openTab(h.zoo.url('/act-retry'));
   await h.waitForState(tabId);
-  // The popup's test hook also asks for a 1 s first delay, in case the engine ignores Retry-After.
-  const p = await popup(tabId, '&retry_first_delay_s=1');
+  // No test hook here: the 1 s first wait must come from the server's Retry-After.
+  const p = await popup(tabId);
   await (await actionButton(p, 'auto_retry')).click();
   await p.waitForSelector('#retry-text[data-next-at]', { timeout: 5000 });
   assert.match(await p.textContent('#retry-text'), /Checking again in \d+:\d\d \(check 1 of \d+\)/);
   assert.ok(await p.$('#retry-cancel'), 'a cancel button is offered');
   const s0 = await h.state(tabId);
   assert.equal(s0.retry.active, true);
+  assert.equal(s0.diagnosis.retry_after_s, 1, 'the engine read Retry-After');
+  assert.equal(s0.retry.retry_after_s, 1, 'the schedule honours it');
+  assert.ok(s0.retry.next_at - s0.retry.started_at <= 1000, 'first check after Retry-After (1 s), not the 5 s default');
   assert.ok((await h.alarms()).some((a) => a.name === `retry:${tabId}`), 'alarm backstop set');
 
   const checks = () => h.zoo.requests('/act-retry').filter((r) => !r.headers.cookie);
