@@ -136,7 +136,8 @@ function diagnosisView(diagnosis, observation) {
   const node = e('div', { class: `diagnosis head-wrap` },
     e('header', { class: `head fault-${m.data.fault}` },
       e('h2', { class: 'headline', id: 'headline', text: m.headline }),
-      e('p', { class: 'title', id: 'diag-title', text: m.title }),
+      // The engine's title often says what the headline says; show it only when it adds something.
+      m.title && m.title !== m.headline ? e('p', { class: 'title', id: 'diag-title', text: m.title }) : null,
       chips,
       m.summary && e('p', { class: 'summary', text: m.summary })),
     e('details', { class: 'why', open: true },
@@ -229,7 +230,7 @@ function renderPage(text) {
 function renderHar(text, all) {
   const rows = diagnoseHar(text, all);
   const tbody = e('tbody');
-  const detail = e('div', { class: 'detail', id: 'har-detail', 'aria-live': 'polite', hidden: true });
+  const detail = e('div', { class: 'har-detail', id: 'har-detail', 'aria-live': 'polite', hidden: true });
   const select = (row, tr) => {
     for (const other of tbody.children) other.setAttribute('aria-selected', 'false');
     tr.setAttribute('aria-selected', 'true');
@@ -350,7 +351,8 @@ function readFile(file) {
   reader.onerror = () => showError(t('ui_replay_error', [String(reader.error)], `Could not read this input: ${reader.error}`));
   reader.onload = () => {
     const text = String(reader.result || '');
-    ui.fileInfo.textContent = `${cleanText(file.name, 200)} (${(file.size / 1e6).toFixed(1)} MB)`;
+    const size = file.size >= 1e6 ? `${(file.size / 1e6).toFixed(1)} MB` : `${Math.ceil(file.size / 1e3)} kB`;
+    ui.fileInfo.textContent = `${cleanText(file.name, 200)} (${size})`;
     if (detect(text) === 'page') {
       // A saved page: show it for editing, the status and headers still have to be given.
       harText = null;
