@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds the Rust core to WebAssembly for the extension: wasm-pack (release, --target web, no
+# downloads) into extension/pkg/, then a local wasm-opt when one is installed and proven to
+# produce a module that still loads and answers. Run scripts/setup.sh first (make does).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+GD_CACHE="${GD_CACHE:-$HOME/.cache/gateway-doctor}"
+if [ ! -f "$GD_CACHE/env.sh" ]; then
+  echo "build-wasm: $GD_CACHE/env.sh missing; run 'make setup' (scripts/setup.sh) first" >&2
+  exit 1
+fi
+# shellcheck disable=SC1091
+. "$GD_CACHE/env.sh"
+cd "$ROOT"
+
+PKG="$ROOT/extension/pkg"
+NAME=gateway_doctor
+# Own target dir: the wasm toolchain (possibly Debian's rustc) and the native one would
+# otherwise invalidate each other's artifacts in ./target on every switch.
+export CARGO_TARGET_DIR="$ROOT/target/wasm"
+
+t0=$(date +%s)
+# --mode no-install: use the wasm-bindgen that setup.sh installed (pinned to Cargo.lock) and
+# never download one. wasm-opt is disabled in Cargo.toml's wasm-pack metadata for the same reason.
+# --no-pack: no package.json/README; the extension imports the glue directly.
+gd-wasm wasm-pack --quiet build "$ROOT" --release --target web --mode no-install --no-pack \
+  --out-dir "$PKG" --out-name "$NAME"
+
+# Keep only what the extension loads (glue + wasm) and the typings that help editing its JS.
+for f in "$PKG"/* "$PKG"/.[!.]*; do
+  [ -e "$f" ] || continue
+  case "$(basename "$f")" in
+    "$NAME.js" | "${NAME}_bg.wasm" | "$NAME.d.ts" | "${NAME}_bg.wasm.d.ts") ;;
+    *) rm -rf "$f" ;;
+  esac
+done
+
+WASM="$PKG/${NAME}_bg.wasm"
+raw_before=$(stat -c %s "$WASM")
+
+# Loads the module through the generated glue in Node and calls version(); prints the export
+# count. Used to prove a wasm-opt result before it replaces the original.
+smoke() {  # $1 = wasm file
+  node --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    const glue = await import(process.argv[1]);
+    const bytes = readFileSync(process.argv[2]);
+    if (!WebAssembly.validate(bytes)) throw new Error("invalid wasm");
+    glue.initSync({ module: bytes });
+    const v = typeof glue.version === "function" ? glue.version() : null;
+    console.log(WebAssembly.Module.exports(new WebAssembly.Module(bytes)).length, JSON.stringify(v));
+  ' "$PKG/$NAME.js" "$1"
+}
+
+if ! base=$(smoke "$WASM" 2>&1); then
+  echo "build-wasm: the freshly built module does not load in Node:" >&2
+  echo "$base" >&2
+  exit 1
+fi
+
+if [ -n "${GD_WASM_OPT:-}" ] && [ -x "$GD_WASM_OPT" ]; then
+  # Rust >= 1.82 emits these features by default for wasm32-unknown-unknown; binaryen must be
+  # told about them or it rejects the module.
+  FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+            --enable-mutable-globals --enable-reference-types --enable-multivalue)
+  TMP="$WASM.opt"
+  if "$GD_WASM_OPT" -Oz "${FEATURES[@]}" "$WASM" -o "$TMP" 2>"$TMP.log" \
+     && after=$(smoke "$TMP" 2>>"$TMP.log") && [ "${after%% *}" = "${base%% *}" ]; then
+    mv "$TMP" "$WASM"
+    echo "build-wasm: wasm-opt -Oz ($("$GD_WASM_OPT" --version)): $raw_before -> $(stat -c %s "$WASM") bytes"
+  else
+    echo "build-wasm: wasm-opt SKIPPED: $("$GD_WASM_OPT" --version 2>/dev/null) failed on this module or its output did not load; shipping the unoptimised module. Details:" >&2
+    sed 's/^/  /' "$TMP.log" | head -10 >&2
+    rm -f "$TMP"
+  fi
+  rm -f "$TMP.log"
+else
+  echo "build-wasm: wasm-opt SKIPPED: binaryen is not installed (apt-get install binaryen); shipping the unoptimised module"
+fi
+echo "build-wasm: $WASM ($(stat -c %s "$WASM") bytes, engine $(smoke "$WASM" | cut -d' ' -f2-)) in $(( $(date +%s) - t0 ))s"
