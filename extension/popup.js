@@ -84,7 +84,15 @@ function renderError(text) {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
+// Whether the last rendered state had a running auto-retry: when the site comes back the tab
+// reloads, its failure is forgotten and the popup would just say "nothing wrong" — say why.
+let retryWasRunning = false;
+
 function render() {
+  const r = state && state.retry;
+  const recovered = !r && !(state && state.diagnosis) && retryWasRunning;
+  if (r) retryWasRunning = !!(r.active || r.outcome === 'recovered');
+  else if (state && state.diagnosis) retryWasRunning = false;
   model = popupModel(state, { owner, t });
   const key = JSON.stringify([state && state.at, state && state.url, owner, model.empty]);
   if (key === renderedKey) {
@@ -103,6 +111,9 @@ function render() {
       e('div', { class: 'calm' },
         e('div', { class: 'calm-mark', 'aria-hidden': 'true', text: '✓' }),
         e('h1', { class: 'headline', id: 'headline', text: model.headline }),
+        recovered
+          ? e('p', { class: 'status', id: 'status', role: 'status', text: t('ui_retry_outcome_recovered', [], RETRY_OUTCOME_EN.recovered) })
+          : null,
         e('p', { class: 'muted', text: t('ui_empty_hint', [], 'When a page fails to load (a 502, a Cloudflare error, a DNS failure…), Gateway Doctor shows here what broke and what you can do.') })),
       footer(),
     );

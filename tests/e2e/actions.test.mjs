@@ -129,6 +129,9 @@ test('auto-retry: countdown, cookie-less checks, no reload while failing, reload
   await waitFor(() => tabLoads().length >= 1, { what: 'the tab reloaded after the site came back', timeout: 20_000 });
   await h.waitForBadge(tabId, '', { timeout: 10_000 });
   assert.equal(tabLoads().length, 1, 'exactly one reload: no error pages flashing');
+  // The open popup says why the failure is gone.
+  await p.waitForSelector('#app[data-state="empty"] #status', { timeout: 5000 });
+  assert.match(await p.textContent('#status'), /The site is back/);
   assert.ok(checks().length >= 2);
   await p.close();
   await h.closeTab(tabId);
