@@ -323,7 +323,7 @@ function updateDynamic() {
   const tried = (state && state.tried) || [];
   if (triedBox) {
     const name = (id) => (model.remedies.find((x) => x.id === id) || {}).title || id;
-    const list = tried.slice(-5).map((x) => `${name(x.id)} (${x.outcome})`).join(', ');
+    const list = tried.slice(-5).map((x) => `${name(x.id)} (${t(`ui_tried_${x.outcome}`, [], x.outcome)})`).join(', ');
     triedBox.hidden = !tried.length;
     triedBox.textContent = tried.length ? t('ui_tried', [list], `Already tried: ${list}`) : '';
   }
