@@ -76,7 +76,14 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
                 continue;
             }
         }
-        if c < 0x80 {
+        if is_plain(c) {
+            // Fast path: a run of printable ASCII that needs no decision byte by byte.
+            let start = i;
+            while i < n && is_plain(b[i]) && !(html && b[i] == b'<') {
+                i += 1;
+            }
+            out.push_run(&b[start..i]);
+        } else if c < 0x80 {
             out.push_ascii(c);
             i += 1;
         } else {
@@ -96,6 +103,11 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
         visible: out.visible,
         cut_from,
     }
+}
+
+/// Printable ASCII other than the two bytes the loop must look at (`<`, `&`).
+fn is_plain(c: u8) -> bool {
+    (0x21..=0x7e).contains(&c) && c != b'<' && c != b'&'
 }
 
 fn utf8_len(first: u8) -> usize {
@@ -268,6 +280,19 @@ impl Out {
         self.fold.push(c.to_ascii_lowercase());
         if !self.in_attr {
             self.visible += 1;
+        }
+    }
+
+    /// Appends printable ASCII (see [`is_plain`]) in bulk.
+    fn push_run(&mut self, run: &[u8]) {
+        if run.is_empty() {
+            return;
+        }
+        self.flush_space();
+        self.orig.extend_from_slice(run);
+        self.fold.extend(run.iter().map(u8::to_ascii_lowercase));
+        if !self.in_attr {
+            self.visible += run.len();
         }
     }
 

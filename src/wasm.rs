@@ -15,16 +15,24 @@ impl From<Error> for JsValue {
     }
 }
 
-/// Serialises with plain objects (not `Map`s) so the JS side and `JSON.stringify` see the
-/// same shape as the CLI's `--json`.
+// Values cross the boundary as JSON text, through the engine's JSON.stringify/JSON.parse and
+// serde_json, rather than serde-wasm-bindgen's object walking: the module needs serde_json
+// anyway (reports, HAR), and serde-wasm-bindgen plus its per-type instantiations cost ~50 KB of
+// the 250 KB size budget (measured on a release build's name section). The shapes are the
+// same plain objects the CLI's `--json` prints.
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| Error::bad_input(format!("cannot convert result: {e}")))
+    let json = serde_json::to_string(value)
+        .map_err(|e| Error::bad_input(format!("cannot convert result: {e}")))?;
+    js_sys::JSON::parse(&json).map_err(|_| Error::bad_input("cannot convert result to JSON"))
 }
 
 fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, Error> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| Error::bad_input(format!("{what}: {e}")))
+    let json = js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| Error::bad_input(format!("{what}: expected an object")))?;
+    serde_json::from_str(&json).map_err(|e| Error::bad_input(format!("{what}: {e}")))
 }
 
 /// `diagnose(observation) -> diagnosis`. A malformed observation gives a JS `Error`, never a
