@@ -41,6 +41,7 @@ struct AutoMessage {
     codes: Vec<String>,
     title: String,
     summary: String,
+    summary_site: Option<String>,
     remedies: RemedyRef,
 }
 
@@ -849,9 +850,10 @@ fn main() {
         has_any |= ranges.contains(&(0, 999));
         writeln!(
             out,
-            "  AutoMessageDef {{ codes: &{ranges:?}, title: {:?}, summary: {:?}, remedies: {} }},",
+            "  AutoMessageDef {{ codes: &{ranges:?}, title: {:?}, summary: {:?}, summary_site: {:?}, remedies: {} }},",
             msg(&a.title, &whr),
             msg(&a.summary, &whr),
+            a.summary_site.as_deref().map(|m| msg(m, &whr)),
             resolve(&a.remedies, &whr)
         )
         .unwrap();

@@ -503,6 +503,14 @@ fn auto_message(code: Option<u32>, kind: Kind) -> &'static sig::AutoMessageDef {
         .unwrap_or(&sig::AUTO_MESSAGES[sig::AUTO_MESSAGES.len() - 1])
 }
 
+/// The auto summary for a family: vendor-less families get the wording without a vendor name.
+fn auto_summary(auto: &sig::AutoMessageDef, family: &sig::FamilyDef) -> &'static str {
+    match family.id {
+        "generic" | "blank" | "none" => auto.summary_site.unwrap_or(auto.summary),
+        _ => auto.summary,
+    }
+}
+
 fn code_variant(code: Option<u32>) -> Option<&'static str> {
     let c = code?;
     sig::CODE_VARIANTS
@@ -839,7 +847,10 @@ fn from_signature(
             fault,
             confidence,
             title: s.title.filter(|_| own).unwrap_or(auto.title),
-            summary: s.summary.filter(|_| own).unwrap_or(auto.summary),
+            summary: s
+                .summary
+                .filter(|_| own)
+                .unwrap_or(auto_summary(auto, family)),
             remedies: s.remedies.filter(|_| own).unwrap_or(auto.remedies),
             retry,
         },
@@ -902,7 +913,7 @@ fn from_fallback(
             fault: fb.fault,
             confidence: fb.confidence,
             title: fb.title.unwrap_or(auto.title),
-            summary: fb.summary.unwrap_or(auto.summary),
+            summary: fb.summary.unwrap_or(auto_summary(auto, family)),
             remedies: fb.remedies.unwrap_or(auto.remedies),
             retry,
         },

@@ -119,6 +119,8 @@ pub struct AutoMessageDef {
     pub codes: &'static [(u16, u16)],
     pub title: &'static str,
     pub summary: &'static str,
+    /// Used instead of `summary` when no vendor is known (generic, blank, none).
+    pub summary_site: Option<&'static str>,
     pub remedies: &'static [u16],
 }
 

@@ -194,6 +194,11 @@ fn check(l: &Loaded, d: &Diagnosis) -> Vec<String> {
             f.push(format!("message {} renders badly: {:?}", m.id, m.text));
         }
     }
+    for m in [&d.title, &d.summary] {
+        if m.text.contains("unknown vendor") {
+            f.push(format!("message {} names the missing vendor: {:?}", m.id, m.text));
+        }
+    }
     for r in &d.remedies {
         if r.title.text.contains('$') || r.steps.is_empty() {
             f.push(format!("remedy {} renders badly", r.id));
