@@ -127,3 +127,103 @@ pub fn catalog() -> Vec<Remedy> {
 pub fn by_id(id: &str) -> Option<&'static RemedyDef> {
     REMEDIES.iter().find(|r| r.id == id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISSUE_IDS: &[&str] = &[
+        "hard_refresh",
+        "wait_and_retry",
+        "check_site_status",
+        "check_provider_status",
+        "try_other_browser",
+        "private_window",
+        "try_other_device_or_network",
+        "clear_site_cache",
+        "flush_dns",
+        "change_dns",
+        "restart_router",
+        "disable_extensions",
+        "check_proxy_vpn_firewall",
+        "contact_isp",
+        "contact_site_owner",
+    ];
+
+    #[test]
+    fn catalog_has_every_issue_remedy_and_owner_ones() {
+        let cat = catalog();
+        for id in ISSUE_IDS {
+            assert!(cat.iter().any(|r| r.id == *id), "catalog lacks {id}");
+        }
+        let owners = cat.iter().filter(|r| r.audience == Audience::Owner).count();
+        assert!(owners >= 8, "only {owners} owner remedies");
+        for r in &cat {
+            assert!(!r.title.text.is_empty() && !r.steps.is_empty(), "{}", r.id);
+            assert!(r.steps.iter().all(|s| !s.text.contains('$')), "{}", r.id);
+        }
+    }
+
+    #[test]
+    fn flush_dns_is_per_os() {
+        let def = by_id("flush_dns").unwrap();
+        let all = render(def, &RemedyContext::default()).unwrap();
+        assert!(all.steps.len() >= 5, "every OS listed when unknown");
+        assert_eq!(all.action, None, "nothing to copy without an OS");
+        for (os, cmd) in [
+            ("win", "ipconfig /flushdns"),
+            (
+                "mac",
+                "sudo dscacheutil -flushcache; sudo killall -HUP mDNSResponder",
+            ),
+            ("linux", "resolvectl flush-caches"),
+        ] {
+            let ctx = RemedyContext {
+                os: Some(os),
+                ..Default::default()
+            };
+            let r = render(def, &ctx).unwrap();
+            assert_eq!(r.steps.len(), 2, "{os}: browser step + the OS's own");
+            assert_eq!(r.action, Some(Action::CopyText { text: cmd.into() }));
+        }
+        let android = render(
+            def,
+            &RemedyContext {
+                os: Some("android"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(android.action, None);
+    }
+
+    #[test]
+    fn context_fills_urls_and_delays() {
+        let status = by_id("check_provider_status").unwrap();
+        assert!(render(status, &RemedyContext::default()).is_none());
+        let ctx = RemedyContext {
+            provider: Some(("Cloudflare", "https://www.cloudflarestatus.com/")),
+            host: Some("shop.example.com"),
+            retry_s: Some(120),
+            ..Default::default()
+        };
+        let r = render(status, &ctx).unwrap();
+        assert!(r.title.text.contains("Cloudflare"));
+        assert_eq!(
+            r.action,
+            Some(Action::OpenUrl {
+                url: "https://www.cloudflarestatus.com/".into()
+            })
+        );
+        let site = render(by_id("check_site_status").unwrap(), &ctx).unwrap();
+        assert_eq!(
+            site.action,
+            Some(Action::OpenUrl {
+                url: "https://downforeveryoneorjustme.com/shop.example.com".into()
+            })
+        );
+        let wait = render(by_id("wait_and_retry").unwrap(), &ctx).unwrap();
+        assert_eq!(wait.action, Some(Action::AutoRetry { delay_s: Some(120) }));
+        assert!(wait.steps[0].text.contains("120 seconds"));
+    }
+}
