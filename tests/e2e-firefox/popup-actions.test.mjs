@@ -10,6 +10,13 @@ import assert from 'node:assert/strict';
 import { launchFirefox } from './harness.mjs';
 import { waitFor } from '../e2e/harness.mjs';
 
+/** An nginx 502 served by the zoo without the shared corpus (so this test runs without it). */
+const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
+function nginxRoute(zoo, pathname) {
+  zoo.set(pathname, { status: 502, headers: { 'content-type': 'text/html', server: 'nginx/1.18.0' }, body: NGINX_502 });
+  return pathname;
+}
+
 let h;
 before(async () => { h = await launchFirefox(); });
 after(async () => { await h?.close(); });
@@ -32,7 +39,7 @@ const click = (sel) => h.ext((s) => { document.querySelector(s).click(); return 
 const app = () => h.ext(() => ({ ...document.getElementById('app').dataset }));
 
 test('popup shows the stored diagnosis (data-*, plain words)', async () => {
-  const tabId = await h.openTab(h.zoo.url('/nginx-502?ff-popup'));
+  const tabId = await h.openTab(h.zoo.url(nginxRoute(h.zoo, '/ff-popup')));
   const s = await h.waitForState(tabId);
   const data = await showPopup(tabId);
   assert.equal(data.state, 'diagnosed');

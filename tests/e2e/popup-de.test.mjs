@@ -14,6 +14,13 @@ process.env.LANG = 'de_DE.UTF-8';
 const de = JSON.parse(readFileSync(path.join(REPO, 'extension/_locales/de/messages.json'), 'utf8'));
 const SHOTS = process.env.GD_SCREENSHOT_DIR || path.join(REPO, 'dist/e2e-screens');
 
+/** An nginx 502 served by the zoo without the shared corpus (so this test runs without it). */
+const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
+function nginxRoute(zoo, pathname) {
+  zoo.set(pathname, { status: 502, headers: { 'content-type': 'text/html', server: 'nginx/1.18.0' }, body: NGINX_502 });
+  return pathname;
+}
+
 let h;
 before(async () => {
   h = await launch({ args: ['--lang=de', '--accept-lang=de'] });
@@ -27,7 +34,7 @@ test('German UI: headline, headings and buttons from _locales/de', async () => {
   const ui = await h.sw(() => chrome.i18n.getUILanguage());
   assert.match(ui, /^de/, `Chromium UI language is ${ui}: Debian's chromium needs the chromium-l10n `
     + 'package for any language but en-US (make setup installs it)');
-  const tabId = await h.openTab(h.zoo.url('/nginx-502?de'));
+  const tabId = await h.openTab(h.zoo.url(nginxRoute(h.zoo, '/popup-de')));
   const s = await h.waitForState(tabId);
   const p = await h.context.newPage();
   await p.setViewportSize({ width: 400, height: 900 });

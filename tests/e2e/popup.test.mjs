@@ -13,6 +13,13 @@ import { launch, waitFor, REPO } from './harness.mjs';
 const SHOTS = process.env.GD_SCREENSHOT_DIR || path.join(REPO, 'dist/e2e-screens');
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
+/** An nginx 502 served by the zoo without the shared corpus (so this test runs without it). */
+const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
+function nginxRoute(zoo, pathname) {
+  zoo.set(pathname, { status: 502, headers: { 'content-type': 'text/html', server: 'nginx/1.18.0' }, body: NGINX_502 });
+  return pathname;
+}
+
 let h;
 before(async () => {
   h = await launch();
@@ -45,9 +52,12 @@ async function failingTab(pathname) {
   return { tabId, state };
 }
 
-test('a diagnosed tab: data-* attributes, plain-words headline, remedies as buttons', async () => {
-  const page = h.zoo.pages.find((p) => p.path === '/nginx-502');
-  assert.ok(page, 'zoo serves /nginx-502 (corpus present)');
+test('a diagnosed tab: data-* attributes, plain-words headline, remedies as buttons', async (t) => {
+  // The real nginx page from the shared corpus, as the zoo's catalogue serves it.
+  if (!h.zoo.pages.some((p) => p.path === '/nginx-502')) {
+    t.skip('corpus absent (/work/shared/corpus): /nginx-502 not served');
+    return;
+  }
   const { tabId, state } = await failingTab('/nginx-502');
   const d = state.diagnosis;
   const p = await popup(tabId);
@@ -173,7 +183,7 @@ test('hostile page-derived text is rendered as text and never executes', async (
 });
 
 test('keyboard alone reaches every control and can use them', async () => {
-  const { tabId, state } = await failingTab('/nginx-502?keyboard');
+  const { tabId, state } = await failingTab(nginxRoute(h.zoo, '/popup-keyboard'));
   const p = await popup(tabId);
   // Tab through the page; open every <details> reached so its contents join the tab order.
   const reached = new Set();
@@ -225,7 +235,7 @@ test('options: "I run this site" default and report defaults carry into the popu
   await o.check('#opt-include_excerpt');
   await o.waitForFunction(() => document.getElementById('saved').textContent.length > 0);
   assert.ok(await o.$('#open-replay'), 'options link to the replay page');
-  const { tabId } = await failingTab('/nginx-502?options-default');
+  const { tabId } = await failingTab(nginxRoute(h.zoo, '/popup-options-default'));
   const p = await popup(tabId);
   assert.equal(await p.isChecked('#owner'), true);
   assert.equal(await p.isChecked('#report-include_excerpt'), true);
