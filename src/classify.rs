@@ -1193,6 +1193,35 @@ mod tests {
     }
 
     #[test]
+    fn odd_net_error_text_never_panics() {
+        for e in [
+            "net:é",
+            "néé::ERR",
+            "ñ",
+            "net::",
+            "  ",
+            "NET::err_name_not_resolved",
+        ] {
+            let o = Observation {
+                net_error: Some(e.into()),
+                ..Default::default()
+            };
+            let d = diagnose(&o);
+            let want = if e.trim().is_empty() {
+                "none"
+            } else {
+                "network"
+            };
+            assert_eq!(d.family, want, "{e:?}");
+        }
+        let o = Observation {
+            net_error: Some("NET::err_name_not_resolved".into()),
+            ..Default::default()
+        };
+        assert_eq!(diagnose(&o).variant.as_deref(), Some("dns"));
+    }
+
+    #[test]
     fn informational_statuses_never_alarm() {
         let nginx502 = "<title>502 Bad Gateway</title><h1>502 Bad Gateway</h1><hr>nginx";
         for st in [200, 204, 301, 304] {
