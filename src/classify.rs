@@ -1207,8 +1207,9 @@ mod tests {
                 ..Default::default()
             };
             let d = diagnose(&o);
+            // A blank code is no code: nothing observed at all is the empty-page fallback.
             let want = if e.trim().is_empty() {
-                "none"
+                "blank"
             } else {
                 "network"
             };
