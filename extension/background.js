@@ -15,19 +15,20 @@ import init, * as gd from './pkg/gateway_doctor.js';
 import { api, browserTag, platformOs, t } from './lib/browser.js';
 import {
   isWatchedRequest, isIgnorableError, fromResponse, fromError, needsBody, isHealthy, withBody,
-  readPage, badgeFor, originOf, BODY_CAP,
+  readPage, badgeFor, originOf, BODY_CAP, READ_WAIT_MS,
 } from './lib/observe.js';
 import {
   getTabState, updateTabState, clearTabState, recordSiteFailure, recentFailures, bumpStats,
+  setPending, clearPending, allPending,
 } from './lib/state.js';
 import { MSG, validateRequest, isTrustedSender, ok, fail } from './lib/protocol.js';
 import {
   handleAction, cancelRetry, onRetryAlarm, resumeRetries, EXTRA_REMEDY_IDS,
 } from './lib/actions.js';
 
-// In-memory event counters (lost when the worker stops) so the e2e tests can tell "handled and
-// ignored" from "not handled yet" without sleeping. No storage write on the healthy path.
-const debug = { healthy: 0, ignored: 0 };
+// In-memory debug counters (lost when the worker stops) for the e2e tests: healthy loads handled
+// (no storage write on the healthy path) and the last page-read errors.
+const debug = { healthy: 0, readErrors: [] };
 globalThis.gdDebug = debug;
 
 const ready = init({ module_or_path: api.runtime.getURL('pkg/gateway_doctor_bg.wasm') });
@@ -99,9 +100,10 @@ async function readBody(tabId, details, obs) {
   // navigated on meanwhile is not read by mistake (Chrome 106+). Otherwise the top frame is read
   // and its URL compared. Chrome: when the body was empty it commits its own error page instead
   // (onCompleted then has no documentId) and a frame target reports "Cannot access contents of
-  // the page" while that page commits, then "Frame with ID 0 is showing error page". Firefox:
-  // onCompleted can fire before the new document replaces the previous one (the read then shows
-  // the old URL), so a mismatch is retried once the tab has finished loading.
+  // the page" while that page commits, then "Frame with ID 0 is showing error page". onCompleted
+  // can also fire before the new document has replaced the previous one (Firefox; Chrome for a
+  // page still loading subresources): the read then shows the old URL or fails with "Frame with
+  // ID 0 was removed", so a failed or mismatched read is retried once the tab has finished loading.
   // Counted (not awaited) so tests can prove no healthy page is ever read.
   bumpStats('injections', obs.url).catch(() => {});
   const byFrame = { tabId, frameIds: [0] };
@@ -116,9 +118,10 @@ async function readBody(tabId, details, obs) {
   for (let i = 0; i < targets.length; i++) {
     const last = i === targets.length - 1;
     try {
-      const results = await api.scripting.executeScript({ target: targets[i], func: readPage, args: [BODY_CAP] });
+      const results = await api.scripting.executeScript({ target: targets[i], func: readPage, args: [BODY_CAP, READ_WAIT_MS] });
       const r = results && results[0] && results[0].result;
       if (!r || typeof r.html !== 'string' || stripHash(r.url) !== stripHash(obs.url)) {
+        debug.readErrors = debug.readErrors.concat(`no usable result: ${r ? r.url : 'none'}`).slice(-10);
         if (last) await retryOnceSettled();
         continue;
       }
@@ -126,8 +129,12 @@ async function readBody(tabId, details, obs) {
       return r.truncated ? { ...out, body_truncated: true } : out;
     } catch (e) {
       const msg = String((e && e.message) || e);
+      debug.readErrors = debug.readErrors.concat(msg.slice(0, 200)).slice(-10);
       if (/error page/i.test(msg)) return withBody(obs, '');
-      if (last && /Cannot access contents/i.test(msg)) await retryOnceSettled();
+      // Anything else ("Cannot access contents of the page" while Chrome's error page commits,
+      // "Frame with ID 0 was removed" while the new document replaces the old): ask again once
+      // the tab has finished loading.
+      if (last) await retryOnceSettled();
     }
   }
   // Unreadable: an explicit zero length still tells us the body was empty.
@@ -183,7 +190,10 @@ async function clearBadge(tabId) {
 
 /** The tab now shows something healthy (or something else): forget its failure. */
 async function forgetTab(tabId) {
-  const cur = await getTabState(tabId);
+  // One storage read on the healthy path, for both keys.
+  const got = await api.storage.session.get([`tab:${tabId}`, `pending:${tabId}`]);
+  const cur = got[`tab:${tabId}`] || null;
+  if (got[`pending:${tabId}`]) await clearPending(tabId);
   if (!cur) return;
   if (cur.retry) {
     try { await cancelRetry(tabId); } catch (e) { console.error('cancelRetry', e); }
@@ -224,15 +234,14 @@ async function onCompleted(details) {
   const tabId = tabOf(details);
   if (tabId < 0) return;
   const e = await env();
-  let obs = fromResponse(details, e);
+  const obs = fromResponse(details, e);
   if (isHealthy(obs)) {
     await forgetTab(tabId);
     debug.healthy += 1;
     return;
   }
   if (!needsBody(obs)) return;
-  obs = await readBody(tabId, details, obs);
-  await recordFailure(tabId, obs, details.timeStamp);
+  await handleFailure(tabId, obs, details);
 }
 
 async function onErrorOccurred(details) {
@@ -240,11 +249,52 @@ async function onErrorOccurred(details) {
   const tabId = tabOf(details);
   if (tabId < 0) return;
   if (isIgnorableError(details.error)) {
-    debug.ignored += 1;
+    // Counted in session storage (rare event, survives a worker restart) so tests can tell
+    // "seen and ignored" from "not handled yet" without sleeping.
+    await bumpStats('ignored_errors');
     return;
   }
-  const obs = fromError(details, await env());
-  await recordFailure(tabId, obs, details.timeStamp);
+  await handleFailure(tabId, fromError(details, await env()), details);
+}
+
+/**
+ * Reads the page (HTTP errors only), diagnoses, badges and stores. The failure is first noted as
+ * pending so that a worker stopped half-way (the browser may stop it at any moment) finishes it
+ * on its next start (`resumePending`).
+ */
+async function handleFailure(tabId, obs, details) {
+  const pending = { obs, documentId: details.documentId || null, eventTime: details.timeStamp || Date.now() };
+  await setPending(tabId, pending);
+  await finishFailure(tabId, pending);
+}
+
+async function finishFailure(tabId, { obs, documentId, eventTime }) {
+  let full = obs;
+  if (!obs.net_error && needsBody(obs)) full = await readBody(tabId, { documentId }, obs);
+  await recordFailure(tabId, full, eventTime);
+  await clearPending(tabId);
+}
+
+/** Pending failures older than this are stale (the tab has long moved on or been reloaded). */
+const PENDING_MAX_AGE_MS = 2 * 60 * 1000;
+
+/** Finishes failures a stopped worker left half-done, if their tab still shows that URL. */
+async function resumePending() {
+  for (const p of await allPending()) {
+    const { tabId } = p;
+    try {
+      const tab = await api.tabs.get(tabId).catch(() => null);
+      const fresh = Date.now() - (p.eventTime || 0) < PENDING_MAX_AGE_MS;
+      if (tab && fresh && p.obs && (!tab.url || stripHash(tab.url) === stripHash(p.obs.url))) {
+        await finishFailure(tabId, p);
+      } else {
+        await clearPending(tabId);
+      }
+    } catch (e) {
+      console.error('Gateway Doctor: resumePending', e);
+      await clearPending(tabId).catch(() => {});
+    }
+  }
 }
 
 /**
@@ -286,6 +336,7 @@ function localTime(d = new Date()) {
 async function handleMessage(msg) {
   switch (msg.type) {
     case MSG.GET_STATE:
+      await resumed; // a popup that woke the worker sees a half-done diagnosis finished
       return ok({ state: await getTabState(msg.tabId) });
     case MSG.RUN_ACTION: {
       const cur = await getTabState(msg.tabId);
@@ -370,5 +421,7 @@ api.alarms.onAlarm.addListener(guard('alarms.onAlarm', async (alarm) => {
 }));
 api.runtime.onMessage.addListener(onMessage);
 
-// Auto-retries in progress continue after the worker restarts (issue 6 item 4).
+// Work a stopped worker left unfinished continues on the next start (issue 6 item 4): failures
+// being diagnosed, and auto-retries in progress.
+const resumed = ready.then(() => resumePending()).catch((e) => console.error('Gateway Doctor: resumePending', e));
 ready.then(() => resumeRetries()).catch((e) => console.error('Gateway Doctor: resumeRetries', e));

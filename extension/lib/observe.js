@@ -147,12 +147,23 @@ export function withBody(obs, text, cap = BODY_CAP) {
     : { ...obs, body: s, body_truncated: false };
 }
 
+/** How long the injected reader waits for a failed page to finish loading before reading it. */
+export const READ_WAIT_MS = 2000;
+
 /**
  * The function injected into a failed page by `scripting.executeScript` (it is serialised, so it
- * must be self-contained). Returns the page's HTML, cut to `cap` characters, with its URL so the
- * caller can discard a read from a page the tab navigated to meanwhile.
+ * must be self-contained). Waits (≤ `waitMs`) for the page to finish loading, since a page held up
+ * by a slow subresource may not have parsed its text yet, then returns its HTML, cut to `cap`
+ * characters, with its URL so the caller can discard a read from a page the tab navigated to
+ * meanwhile. Both browsers wait for a returned promise.
  */
-export function readPage(cap) {
+export async function readPage(cap, waitMs = 0) {
+  if (waitMs > 0 && document.readyState !== 'complete') {
+    await new Promise((resolve) => {
+      const t = setTimeout(resolve, waitMs);
+      addEventListener('load', () => { clearTimeout(t); resolve(); }, { once: true });
+    });
+  }
   const root = document.documentElement;
   const type = String(document.contentType || '');
   // A text/plain response is shown wrapped in a browser-made <pre>; the engine wants the text

@@ -131,6 +131,23 @@ export async function recentFailures(origin, now = Date.now()) {
   return times.filter((t) => now - t < FAILURE_WINDOW_MS).length;
 }
 
+// A failure whose handling has started but not finished (`pending:<tabId>`). If the worker is
+// stopped in between (issue 6 item 4: "at any moment"), the next worker start finishes it.
+const pendingKey = (tabId) => `pending:${tabId}`;
+
+export async function setPending(tabId, entry) {
+  await store().set({ [pendingKey(tabId)]: { ...entry, tabId } });
+}
+
+export async function clearPending(tabId) {
+  await store().remove(pendingKey(tabId));
+}
+
+export async function allPending() {
+  const all = await store().get(null);
+  return Object.entries(all).filter(([k]) => k.startsWith('pending:')).map(([, v]) => v);
+}
+
 let statsChain = Promise.resolve();
 
 /**

@@ -142,22 +142,22 @@ test('originOf', () => {
   assert.equal(originOf('not a url'), null);
 });
 
-test('readPage returns HTML for HTML documents, capped, with the URL', () => {
+test('readPage returns HTML for HTML documents, capped, with the URL', async () => {
   const html = `<html><head><title>502</title></head><body>${'x'.repeat(100)}</body></html>`;
-  globalThis.document = { documentElement: { outerHTML: html }, contentType: 'text/html' };
+  globalThis.document = { documentElement: { outerHTML: html }, contentType: 'text/html', readyState: 'complete' };
   globalThis.location = { href: 'http://127.0.0.1/x' };
   try {
-    const r = readPage(50);
+    const r = await readPage(50);
     assert.equal(r.html.length, 50);
     assert.equal(r.truncated, true);
     assert.equal(r.url, 'http://127.0.0.1/x');
-    assert.equal(readPage(1e6).html, html);
+    assert.equal((await readPage(1e6)).html, html);
     globalThis.document = {
       documentElement: { outerHTML: '<html><body><pre>no healthy upstream</pre></body></html>' },
       body: { textContent: 'no healthy upstream' },
       contentType: 'text/plain',
     };
-    assert.equal(readPage(1e6).html, 'no healthy upstream');
+    assert.equal((await readPage(1e6)).html, 'no healthy upstream');
     // Firefox shows an empty document for an empty body: that is an empty body, not markup.
     globalThis.document = {
       documentElement: { outerHTML: '<html><head></head><body></body></html>', childElementCount: 2 },
@@ -165,11 +165,24 @@ test('readPage returns HTML for HTML documents, capped, with the URL', () => {
       body: { childElementCount: 0, textContent: ' ' },
       contentType: 'text/html',
     };
-    assert.equal(readPage(1e6).html, '');
+    assert.equal((await readPage(1e6)).html, '');
     globalThis.document.body = { childElementCount: 1, textContent: '' };
-    assert.equal(readPage(1e6).html, '<html><head></head><body></body></html>', 'an element is content');
+    assert.equal((await readPage(1e6)).html, '<html><head></head><body></body></html>', 'an element is content');
+    // A page still loading is read once it has loaded (or after the wait cap).
+    let onLoad;
+    globalThis.addEventListener = (type, fn) => { if (type === 'load') onLoad = fn; };
+    globalThis.document = { documentElement: { outerHTML: '<p>partial' }, contentType: 'text/html', readyState: 'loading' };
+    const pending = readPage(1e6, 5000);
+    globalThis.document.documentElement.outerHTML = '<p>complete</p>';
+    onLoad();
+    assert.equal((await pending).html, '<p>complete</p>');
+    globalThis.document.readyState = 'loading';
+    const t0 = Date.now();
+    await readPage(1e6, 50);
+    assert.ok(Date.now() - t0 >= 45, 'the wait is capped, not skipped');
   } finally {
     delete globalThis.document;
     delete globalThis.location;
+    delete globalThis.addEventListener;
   }
 });

@@ -18,6 +18,7 @@
 //   /cacheable/<name>    200, `Cache-Control: max-age=3600` + ETag, body shows a serve counter, so
 //                        a test can tell a cached copy from a fresh one
 //   /slow?ms=N&status=S  answers after N ms (Stop/Back tests)
+//   /slow-parse-502?ms=N a 502 page that reaches document_idle only after N ms (worker-kill tests)
 //   /echo-headers        200 JSON of the request headers it got
 // Every response carries a CSP that keeps fixture pages from loading anything from other hosts
 // (the real Google page pulls its robot image from www.google.com), so the only off-machine
@@ -117,6 +118,14 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
         `<html><head><title>${status}</title></head><body><center><h1>${status} Slow</h1></center><hr><center>nginx</center></body></html>`), ms);
       res.on('close', () => clearTimeout(t));
       return undefined;
+    }
+    if (pathname === '/slow-parse-502') {
+      // A 502 page whose parsing is held up by a slow synchronous script, so the page reaches
+      // document_idle late: widens the window in which the extension is reading it.
+      const ms = Math.min(Number(u.searchParams.get('ms') || 3000), 60_000);
+      return send(res, 502, { server: 'nginx', 'content-type': 'text/html', 'cache-control': 'no-store' },
+        `<html>\r\n<head><title>502 Bad Gateway</title><script src="/slow?ms=${ms}&status=200&tag=${encodeURIComponent(u.search)}"></script></head>\r\n` +
+        '<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n');
     }
     const r = routes.get(pathname);
     if (!r) return send(res, 404, { 'content-type': 'text/plain' }, 'zoo: no such page');
