@@ -57,7 +57,8 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
 
   function send(res, status, headers, body) {
     const h = { 'content-security-policy': PAGE_CSP, ...headers };
-    const buf = Buffer.from(body || '', 'utf8');
+    // Bodies may be raw bytes (invalid UTF-8, NULs) for the hostile-page tests.
+    const buf = Buffer.isBuffer(body) ? body : Buffer.from(body || '', 'utf8');
     if (h['content-length'] === undefined && !h['transfer-encoding']) h['content-length'] = String(buf.length);
     res.writeHead(status, h);
     res.end(buf);
