@@ -32,6 +32,8 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| Error::bad_input(format!("{what}: expected an object")))?;
+    // Page text cut in JS can end in half a surrogate pair; diagnose it rather than refuse it.
+    let json = crate::normalize::json_without_lone_surrogates(&json);
     serde_json::from_str(&json).map_err(|e| Error::bad_input(format!("{what}: {e}")))
 }
 
