@@ -691,8 +691,14 @@ pub fn diagnose(obs: &Observation) -> Diagnosis {
         });
     }
 
+    // 1xx-3xx never reach the signatures, so a healthy page costs no normalisation at all.
+    let informational = obs.status.is_some_and(|s| s < 400);
     let body = obs.body.as_deref().unwrap_or("");
-    let norm = normalize(body, is_html(obs), sig::BODY_CAP);
+    let norm = if informational {
+        Normalized::default()
+    } else {
+        normalize(body, is_html(obs), sig::BODY_CAP)
+    };
     if let Some(total) = norm.cut_from {
         evidence.push(Evidence {
             source: EvidenceSource::Limit,
@@ -711,7 +717,6 @@ pub fn diagnose(obs: &Observation) -> Diagnosis {
         });
     }
 
-    let informational = obs.status.is_some_and(|s| s < 400);
     let sc = if informational {
         None
     } else {
