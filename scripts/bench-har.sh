@@ -4,4 +4,6 @@
 # (see benches/har.rs). GD_HAR_BENCH_MB=<n> changes the size.
 set -eu
 cd "$(dirname "$0")/.."
-exec cargo bench --bench har "$@"
+# The bench-native profile (Cargo.toml) avoids the release profile's double cdylib build that
+# makes `cargo bench` links collide (cargo#6313).
+exec cargo bench --profile bench-native --bench har "$@"

@@ -14,7 +14,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::model::{Diagnosis, EvidenceSource, Fault, Header, Kind, Observation, RequestId};
+use crate::model::{
+    Diagnosis, Evidence, EvidenceSource, Fault, Header, Kind, Observation, RequestId,
+};
 use crate::{Error, Result};
 
 /// Version of the report JSON shape. Bump on any incompatible change; replay refuses others.
@@ -71,13 +73,68 @@ pub struct RemedyTried {
     pub at: Option<String>,
 }
 
+/// The parts of a diagnosis a report records. The extension hands over the whole diagnosis;
+/// remedies and summary are skipped unread, which keeps their (large) deserialisers out of the
+/// WASM build.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DiagnosisInput {
+    pub kind: Kind,
+    pub family: String,
+    #[serde(default)]
+    pub variant: Option<String>,
+    #[serde(default)]
+    pub code: Option<u32>,
+    pub fault: Fault,
+    #[serde(default)]
+    pub confidence: f32,
+    #[serde(default)]
+    pub title: TitleInput,
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+    #[serde(default)]
+    pub ids: Vec<RequestId>,
+    #[serde(default)]
+    pub engine_version: String,
+    #[serde(default)]
+    pub signatures_version: String,
+}
+
+/// A diagnosis title: message id and English text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct TitleInput {
+    pub id: String,
+    pub text: String,
+}
+
+impl From<&Diagnosis> for DiagnosisInput {
+    fn from(d: &Diagnosis) -> Self {
+        DiagnosisInput {
+            kind: d.kind,
+            family: d.family.clone(),
+            variant: d.variant.clone(),
+            code: d.code,
+            fault: d.fault,
+            confidence: d.confidence,
+            title: TitleInput {
+                id: d.title.id.clone(),
+                text: d.title.text.clone(),
+            },
+            evidence: d.evidence.clone(),
+            ids: d.ids.clone(),
+            engine_version: d.engine_version.clone(),
+            signatures_version: d.signatures_version.clone(),
+        }
+    }
+}
+
 /// What `buildReport` receives from the extension (see the BRIEF). Lenient: absent fields
 /// take defaults. When `diagnosis` is absent the engine is run on the observation.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ReportInput {
     pub observation: Observation,
-    pub diagnosis: Option<Diagnosis>,
+    pub diagnosis: Option<DiagnosisInput>,
     pub remedies_tried: Vec<RemedyTried>,
     pub recent_failures: u32,
     pub keep_query: bool,
@@ -169,6 +226,10 @@ pub struct RecordedDiagnosis {
 
 impl RecordedDiagnosis {
     pub fn from_diagnosis(d: &Diagnosis) -> Self {
+        Self::from_input(&DiagnosisInput::from(d))
+    }
+
+    pub fn from_input(d: &DiagnosisInput) -> Self {
         RecordedDiagnosis {
             kind: d.kind,
             family: clean(&d.family, MAX_VALUE_CHARS),
@@ -245,7 +306,7 @@ pub fn build(input: &ReportInput) -> Report {
     let diagnosis = match &input.diagnosis {
         Some(d) => d,
         None => {
-            computed = crate::diagnose(obs);
+            computed = DiagnosisInput::from(&crate::diagnose(obs));
             &computed
         }
     };
@@ -314,7 +375,7 @@ pub fn build(input: &ReportInput) -> Report {
                 value: clean(&i.value, MAX_VALUE_CHARS),
             })
             .collect(),
-        diagnosis: RecordedDiagnosis::from_diagnosis(diagnosis),
+        diagnosis: RecordedDiagnosis::from_input(diagnosis),
         remedies_tried: input
             .remedies_tried
             .iter()
@@ -350,7 +411,7 @@ pub fn to_json(report: &Report) -> String {
 pub fn parse(json: &str) -> Result<Report> {
     #[derive(Deserialize)]
     struct Probe {
-        report_schema: Option<serde_json::Value>,
+        report_schema: Option<SchemaValue>,
     }
     // A first pass over only the version, so a report from a future schema gets "unsupported
     // schema" instead of a confusing missing-field error from the full parse.
@@ -362,14 +423,67 @@ pub fn parse(json: &str) -> Result<Report> {
                 "not a Gateway Doctor report (no \"report_schema\" field)",
             ))
         }
-        Some(serde_json::Value::Number(n)) if n.as_u64() == Some(u64::from(REPORT_SCHEMA)) => {}
-        Some(other) => {
+        Some(SchemaValue(v)) if v == REPORT_SCHEMA.to_string() => {}
+        Some(SchemaValue(other)) => {
             return Err(Error::bad_input(format!(
                 "unsupported report_schema {other} (this build reads {REPORT_SCHEMA})"
             )))
         }
     }
     serde_json::from_str(json).map_err(|e| Error::bad_input(format!("report: {e}")))
+}
+
+/// `report_schema` of any JSON type, as it would be written (`1`, `"1"`, `1.5`, `true`, `{…}`):
+/// a tiny visitor instead of `serde_json::Value`, which would pull a whole JSON tree type into
+/// the WASM build for one field.
+struct SchemaValue(String);
+
+impl<'de> Deserialize<'de> for SchemaValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SchemaValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a schema number")
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<SchemaValue, E> {
+                Ok(SchemaValue(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<SchemaValue, E> {
+                Ok(SchemaValue(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<SchemaValue, E> {
+                Ok(SchemaValue(v.to_string()))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<SchemaValue, E> {
+                Ok(SchemaValue(format!("\"{}\"", clean(v, 20))))
+            }
+            fn visit_bool<E>(self, v: bool) -> std::result::Result<SchemaValue, E> {
+                Ok(SchemaValue(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<SchemaValue, E> {
+                Ok(SchemaValue("null".into()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<SchemaValue, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(SchemaValue("[…]".into()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<SchemaValue, A::Error> {
+                while a
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(SchemaValue("{…}".into()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// The observation a replay diagnoses: what the report carries, nothing invented beyond the
@@ -384,9 +498,11 @@ pub fn replay_observation(report: &Report) -> Observation {
         // been in markup the excerpt strips, or past its cap). Phrases it contains are not
         // repeated, so rules on the whole body ("body is exactly …") still see the same text.
         let mut body = r.excerpt.clone().unwrap_or_default();
-        let folded = body.to_lowercase();
+        // ASCII folding is enough here (signature phrases are compared after the engine's own
+        // normalisation anyway) and keeps Unicode case tables out of the WASM build.
+        let folded = body.to_ascii_lowercase();
         for s in &r.signals {
-            if !folded.contains(&s.to_lowercase()) {
+            if !folded.contains(&s.to_ascii_lowercase()) {
                 if !body.is_empty() {
                     body.push('\n');
                 }
@@ -442,8 +558,8 @@ pub fn compare(recorded: &RecordedDiagnosis, today: &Diagnosis) -> Vec<Differenc
     };
     check(
         "kind",
-        Some(enum_id(&recorded.kind)),
-        Some(enum_id(&today.kind)),
+        Some(kind_id(recorded.kind).to_string()),
+        Some(kind_id(today.kind).to_string()),
     );
     check(
         "family",
@@ -458,17 +574,35 @@ pub fn compare(recorded: &RecordedDiagnosis, today: &Diagnosis) -> Vec<Differenc
     );
     check(
         "fault",
-        Some(enum_id(&recorded.fault)),
-        Some(enum_id(&today.fault)),
+        Some(fault_id(recorded.fault).to_string()),
+        Some(fault_id(today.fault).to_string()),
     );
     out
 }
 
-/// The snake_case id serde gives a unit enum variant (`server_error`, `site`, …).
-pub fn enum_id<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
+/// The JSON id of a [`Kind`] (`server_error`, …), as serde writes it. Spelled out rather than
+/// serialised through `serde_json::Value`, which would pull the whole JSON tree type into WASM;
+/// the unit test below keeps it in step with the serde names.
+pub fn kind_id(k: Kind) -> &'static str {
+    match k {
+        Kind::ServerError => "server_error",
+        Kind::ClientError => "client_error",
+        Kind::Blocked => "blocked",
+        Kind::Challenge => "challenge",
+        Kind::NetworkError => "network_error",
+        Kind::Ok => "ok",
+    }
+}
+
+/// The JSON id of a [`Fault`] (`site`, `cdn`, …).
+pub fn fault_id(f: Fault) -> &'static str {
+    match f {
+        Fault::Site => "site",
+        Fault::Cdn => "cdn",
+        Fault::Browser => "browser",
+        Fault::Network => "network",
+        Fault::None => "none",
+        Fault::Unknown => "unknown",
     }
 }
 
@@ -522,7 +656,7 @@ pub fn allowed_headers(headers: &[Header]) -> Vec<Header> {
 /// The body phrases of the diagnosis' signature evidence: the quoted part of a detail such
 /// as `body: "502 bad gateway"`. Evidence without a signature id or without a quoted phrase is
 /// skipped, so free page text never gets in.
-fn body_signals(d: &Diagnosis) -> Vec<String> {
+fn body_signals(d: &DiagnosisInput) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for ev in &d.evidence {
         if ev.source != EvidenceSource::Body || ev.signature.is_none() {
@@ -675,20 +809,43 @@ fn decode_entity(s: &str) -> Option<(char, usize)> {
 // ---------------------------------------------------------------------------------------------
 // Time helpers (no chrono: the WASM build stays small)
 
-/// Accepts an RFC 3339 string or epoch milliseconds; stores RFC 3339 UTC when it can.
+/// Accepts an RFC 3339 string or epoch milliseconds; stores RFC 3339 UTC when it can. A
+/// hand-written visitor rather than an untagged enum, whose buffering machinery is large in WASM.
 fn time_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum T {
-        S(String),
-        N(f64),
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an RFC 3339 time or milliseconds since the epoch")
+        }
+        fn visit_str<E>(self, s: &str) -> std::result::Result<Self::Value, E> {
+            Ok(Some(to_utc(s).unwrap_or_else(|| s.to_string())))
+        }
+        fn visit_f64<E>(self, ms: f64) -> std::result::Result<Self::Value, E> {
+            Ok(ms
+                .is_finite()
+                .then(|| from_epoch_s((ms / 1000.0).floor() as i64)))
+        }
+        fn visit_u64<E>(self, ms: u64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(from_epoch_s((ms / 1000) as i64)))
+        }
+        fn visit_i64<E>(self, ms: i64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(from_epoch_s(ms.div_euclid(1000))))
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(
+            self,
+            d: D2,
+        ) -> std::result::Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
     }
-    Ok(match Option::<T>::deserialize(d)? {
-        None => None,
-        Some(T::S(s)) => Some(to_utc(&s).unwrap_or(s)),
-        Some(T::N(ms)) if ms.is_finite() => Some(from_epoch_s((ms / 1000.0).floor() as i64)),
-        Some(T::N(_)) => None,
-    })
+    d.deserialize_any(V)
 }
 
 /// `2026-11-21T17:03:12.345+01:00` (or with a space, or `Z`) → `2026-11-21T16:03:12Z`.
@@ -791,7 +948,7 @@ pub fn to_markdown(r: &Report) -> String {
     }
     let _ = writeln!(m, "**Diagnosis:** {}\n", escape_text(&d.title));
     let mut verdict = vec![
-        format!("kind {}", code(&enum_id(&d.kind))),
+        format!("kind {}", code(kind_id(d.kind))),
         format!("family {}", code(&d.family)),
     ];
     if let Some(v) = &d.variant {
@@ -800,7 +957,7 @@ pub fn to_markdown(r: &Report) -> String {
     if let Some(c) = d.code {
         verdict.push(format!("code {}", code(&c.to_string())));
     }
-    verdict.push(format!("fault {}", code(&enum_id(&d.fault))));
+    verdict.push(format!("fault {}", code(fault_id(d.fault))));
     let _ = writeln!(m, "{}\n", verdict.join(" · "));
 
     let _ = writeln!(m, "| Field | Value |\n|---|---|");
@@ -949,6 +1106,25 @@ mod tests {
         assert_eq!(to_utc("2024-13-01T00:30:00Z"), None);
         assert_eq!(from_epoch_s(0), "1970-01-01T00:00:00Z");
         assert_eq!(from_epoch_s(1_795_719_792), "2026-11-26T19:03:12Z");
+    }
+
+    #[test]
+    fn ids_match_serde_names() {
+        use Fault::*;
+        use Kind::*;
+        for k in [
+            ServerError,
+            ClientError,
+            Blocked,
+            Challenge,
+            NetworkError,
+            Ok,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), kind_id(k));
+        }
+        for f in [Site, Cdn, Browser, Network, None, Unknown] {
+            assert_eq!(serde_json::to_value(f).unwrap(), fault_id(f));
+        }
     }
 
     #[test]

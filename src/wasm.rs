@@ -77,7 +77,15 @@ pub fn build_report(input: JsValue) -> Result<JsValue, JsValue> {
         let now = js_sys::Date::new_0().to_iso_string();
         input.generated_at = now.as_string().and_then(|s| crate::report::to_utc(&s));
     }
-    Ok(to_js(&crate::report::build_all(&input))?)
+    let built = crate::report::build_all(&input);
+    // `report` is the parsed `json`: one serialiser (serde_json) for both keeps a second,
+    // wasm-bindgen-specific serialiser of every report type out of the module (size budget).
+    let report = js_sys::JSON::parse(&built.json)?;
+    let out = js_sys::Object::new();
+    js_sys::Reflect::set(&out, &"report".into(), &report)?;
+    js_sys::Reflect::set(&out, &"json".into(), &built.json.into())?;
+    js_sys::Reflect::set(&out, &"markdown".into(), &built.markdown.into())?;
+    Ok(out.into())
 }
 
 /// `replayReport(reportJson: string) -> {diagnosis, recorded, recorded_versions, agrees,

@@ -60,7 +60,7 @@ fn hostile_observation() -> Observation {
 
 fn input(obs: Observation) -> ReportInput {
     ReportInput {
-        diagnosis: Some(diagnose(&obs)),
+        diagnosis: Some((&diagnose(&obs)).into()),
         observation: obs,
         remedies_tried: vec![RemedyTried {
             id: "hard_refresh".into(),

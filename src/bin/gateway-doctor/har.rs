@@ -12,7 +12,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use gateway_doctor::har::{self, HarRow, ResourceClass};
-use gateway_doctor::report::enum_id;
+use gateway_doctor::report::{fault_id, kind_id};
 use gateway_doctor::Error;
 
 use crate::args::Args;
@@ -123,14 +123,14 @@ fn print_row(out: &mut impl Write, r: &HarRow) -> std::io::Result<()> {
         ResourceClass::Xhr => "xhr",
         ResourceClass::Other => "other",
     };
-    let mut verdict = format!("{} {}", enum_id(&d.kind), d.family);
+    let mut verdict = format!("{} {}", kind_id(d.kind), d.family);
     if let Some(v) = &d.variant {
         verdict += &format!("/{v}");
     }
     if let Some(c) = d.code {
         verdict += &format!(" {c}");
     }
-    verdict += &format!(" (fault: {}) {}", enum_id(&d.fault), d.title.text);
+    verdict += &format!(" (fault: {}) {}", fault_id(d.fault), d.title.text);
     if let Some(e) = &r.net_error {
         verdict = format!("{} → {verdict}", safe(e));
     }

@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use gateway_doctor::report::{self, enum_id, Replay};
+use gateway_doctor::report::{self, fault_id, kind_id, Replay};
 use gateway_doctor::Error;
 
 use crate::args::Args;
@@ -89,11 +89,11 @@ fn print_human(out: &mut impl Write, r: &Replay) -> std::io::Result<()> {
         out,
         "recorded: {}  (engine {}, signatures {})",
         verdict(
-            &enum_id(&rec.kind),
+            kind_id(rec.kind),
             &rec.family,
             rec.variant.as_deref(),
             rec.code,
-            &enum_id(&rec.fault)
+            fault_id(rec.fault)
         ),
         r.recorded_versions.engine,
         r.recorded_versions.signatures
@@ -102,11 +102,11 @@ fn print_human(out: &mut impl Write, r: &Replay) -> std::io::Result<()> {
         out,
         "today:    {}  (engine {}, signatures {})",
         verdict(
-            &enum_id(&today.kind),
+            kind_id(today.kind),
             &today.family,
             today.variant.as_deref(),
             today.code,
-            &enum_id(&today.fault)
+            fault_id(today.fault)
         ),
         today.engine_version,
         today.signatures_version
