@@ -94,65 +94,52 @@ async function diagnoseSafely(obs) {
  * Reads the failed page's HTML (text for non-HTML responses) from the tab, capped. Only called for
  * status ≥ 400, never for healthy pages. Chrome's own "HTTP ERROR 5xx" page, shown when the body
  * was empty, cannot be scripted: that refusal tells us the body was empty.
+ *
+ * onCompleted usually fires before the new document has replaced the previous one (the whole
+ * small body arrived before the commit), so the first attempts meet the old document ("Frame with
+ * ID 0 was removed", or its URL) or Chrome's error page still committing ("Cannot access contents
+ * of the page", later "Frame with ID 0 is showing error page"). The read is retried with a short
+ * backoff until it meets the document of this URL, for at most READ_RETRY_MS.
  */
+const READ_RETRY_MS = 3000;
+
 async function readBody(tabId, details, obs) {
-  // documentIds pins the read to the very document this response created, so a tab that has
-  // navigated on meanwhile is not read by mistake (Chrome 106+). Otherwise the top frame is read
-  // and its URL compared. Chrome: when the body was empty it commits its own error page instead
-  // (onCompleted then has no documentId) and a frame target reports "Cannot access contents of
-  // the page" while that page commits, then "Frame with ID 0 is showing error page". onCompleted
-  // can also fire before the new document has replaced the previous one (Firefox; Chrome for a
-  // page still loading subresources): the read then shows the old URL or fails with "Frame with
-  // ID 0 was removed", so a failed or mismatched read is retried once the tab has finished loading.
   // Counted (not awaited) so tests can prove no healthy page is ever read.
   bumpStats('injections', obs.url).catch(() => {});
-  const byFrame = { tabId, frameIds: [0] };
-  const targets = details.documentId ? [{ tabId, documentIds: [details.documentId] }, byFrame] : [byFrame];
-  let retried = false;
-  const retryOnceSettled = async () => {
-    if (retried || !(await tabSettled(tabId))) return false;
-    retried = true;
-    targets.push(byFrame);
-    return true;
-  };
-  for (let i = 0; i < targets.length; i++) {
-    const last = i === targets.length - 1;
+  // documentIds pins the read to the very document this response created (Chrome 106+), when
+  // the event carries one; otherwise the top frame is read and its URL compared.
+  let byDocument = !!details.documentId;
+  const deadline = Date.now() + READ_RETRY_MS;
+  let delay = 5;
+  for (;;) {
+    const target = byDocument ? { tabId, documentIds: [details.documentId] } : { tabId, frameIds: [0] };
     try {
-      const results = await api.scripting.executeScript({ target: targets[i], func: readPage, args: [BODY_CAP, READ_WAIT_MS] });
+      // injectImmediately: do not wait for document_idle; readPage waits for the load event
+      // itself (≤ READ_WAIT_MS), which comes sooner.
+      const results = await api.scripting.executeScript({
+        target, func: readPage, args: [BODY_CAP, READ_WAIT_MS], injectImmediately: true,
+      });
       const r = results && results[0] && results[0].result;
-      if (!r || typeof r.html !== 'string' || stripHash(r.url) !== stripHash(obs.url)) {
-        debug.readErrors = debug.readErrors.concat(`no usable result: ${r ? r.url : 'none'}`).slice(-10);
-        if (last) await retryOnceSettled();
-        continue;
+      if (r && typeof r.html === 'string' && stripHash(r.url) === stripHash(obs.url)) {
+        const out = withBody(obs, r.html);
+        return r.truncated ? { ...out, body_truncated: true } : out;
       }
-      const out = withBody(obs, r.html);
-      return r.truncated ? { ...out, body_truncated: true } : out;
+      debug.readErrors = debug.readErrors.concat(`no usable result: ${r ? r.url : 'none'}`).slice(-10);
+      byDocument = false;
     } catch (e) {
       const msg = String((e && e.message) || e);
       debug.readErrors = debug.readErrors.concat(msg.slice(0, 200)).slice(-10);
       if (/error page/i.test(msg)) return withBody(obs, '');
-      // Anything else ("Cannot access contents of the page" while Chrome's error page commits,
-      // "Frame with ID 0 was removed" while the new document replaces the old): ask again once
-      // the tab has finished loading.
-      if (last) await retryOnceSettled();
+      if (/No tab with id/i.test(msg)) break;
+      byDocument = false;
     }
+    if (Date.now() + delay > deadline) break;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 200);
   }
   // Unreadable: an explicit zero length still tells us the body was empty.
   return obs.headers.some((h) => h.name === 'content-length' && h.value.trim() === '0')
     ? withBody(obs, '') : obs;
-}
-
-/** Resolves true once the tab reports `complete` (≤ ~2 s), false if it never does or is gone. */
-async function tabSettled(tabId) {
-  for (let i = 0; i < 40; i++) {
-    try {
-      if ((await api.tabs.get(tabId)).status === 'complete') return true;
-    } catch {
-      return false;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
 }
 
 function stripHash(url) {
@@ -203,12 +190,20 @@ async function forgetTab(tabId) {
 }
 
 /** Diagnoses `obs` for `tabId`, sets the badge and stores it. */
-async function recordFailure(tabId, obs, eventTime) {
+async function recordFailure(tabId, obs, eventTime, phases = {}) {
+  const t0 = performance.now();
   const diagnosis = await diagnoseSafely(obs);
+  const diagnoseMs = performance.now() - t0;
   // The badge first: it is what the visitor sees; storage writes follow.
   await setBadge(tabId, diagnosis, obs);
-  // Time from the browser's event to the badge being set, for scripts/bench-e2e.mjs.
-  const timing = { event_at: eventTime || null, badge_ms: Date.now() - (eventTime || Date.now()) };
+  // Time from the browser's event to the badge being set, and where it went (event → handler
+  // start incl. pending write, page read, engine), for scripts/bench-e2e.mjs.
+  const timing = {
+    event_at: eventTime || null,
+    badge_ms: Date.now() - (eventTime || Date.now()),
+    ...phases,
+    diagnose_ms: Math.round(diagnoseMs * 100) / 100,
+  };
   await Promise.all([
     recordSiteFailure(originOf(obs.url)),
     updateTabState(tabId, (cur) => {
@@ -270,8 +265,9 @@ async function handleFailure(tabId, obs, details) {
 
 async function finishFailure(tabId, { obs, documentId, eventTime }) {
   let full = obs;
+  const t0 = Date.now();
   if (!obs.net_error && needsBody(obs)) full = await readBody(tabId, { documentId }, obs);
-  await recordFailure(tabId, full, eventTime);
+  await recordFailure(tabId, full, eventTime, { start_ms: t0 - (eventTime || t0), read_ms: Date.now() - t0 });
   await clearPending(tabId);
 }
 

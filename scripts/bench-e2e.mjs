@@ -29,6 +29,7 @@ async function badgeTimes(h, { cold }) {
       return st && st.url === url && st.timing ? st : null;
     }, { what: `badge timing for ${url}`, timeout: 30_000 });
     times.push(s.timing.badge_ms);
+    (times.phases ||= []).push(s.timing);
     // Back to a healthy page so every failing load is a fresh diagnosis.
     await page.goto(h.zoo.url(`/healthy?bench=${i}`));
   }
@@ -62,10 +63,14 @@ async function main() {
     ext = await launch({ zoo });
     console.log(`bench-e2e: Chromium headless, ${N} loads per figure, zoo ${zoo.origin}`);
 
+    const phases = (xs) => ['start_ms', 'read_ms', 'diagnose_ms']
+      .map((k) => `${k.replace('_ms', '')} ${fmt(percentile(xs.phases.map((p) => p[k] ?? NaN), 50))}`).join(', ');
     const warm = await badgeTimes(ext, { cold: false });
     console.log(`onCompleted → badge, warm worker:    ${stats(warm)}`);
+    console.log(`  medians: event→handler ${phases(warm)}`);
     const cold = await badgeTimes(ext, { cold: true });
     console.log(`onCompleted → badge, worker stopped: ${stats(cold)}`);
+    console.log(`  medians: event→handler ${phases(cold)}`);
 
     plain = await launch({ zoo, extension: false });
     const rounds = Math.max(N, 40);

@@ -152,16 +152,18 @@ export const READ_WAIT_MS = 2000;
 
 /**
  * The function injected into a failed page by `scripting.executeScript` (it is serialised, so it
- * must be self-contained). Waits (≤ `waitMs`) for the page to finish loading, since a page held up
- * by a slow subresource may not have parsed its text yet, then returns its HTML, cut to `cap`
+ * must be self-contained). Waits (≤ `waitMs`) for the page to be parsed, since a page held up by
+ * a slow script may not have parsed its text yet, then returns its HTML, cut to `cap`
  * characters, with its URL so the caller can discard a read from a page the tab navigated to
  * meanwhile. Both browsers wait for a returned promise.
  */
 export async function readPage(cap, waitMs = 0) {
-  if (waitMs > 0 && document.readyState !== 'complete') {
+  // Parsed is enough (the text is what matters, not images or styles): wait for
+  // DOMContentLoaded, which a slow synchronous script in the page also holds up.
+  if (waitMs > 0 && document.readyState === 'loading') {
     await new Promise((resolve) => {
       const t = setTimeout(resolve, waitMs);
-      addEventListener('load', () => { clearTimeout(t); resolve(); }, { once: true });
+      document.addEventListener('DOMContentLoaded', () => { clearTimeout(t); resolve(); }, { once: true });
     });
   }
   const root = document.documentElement;

@@ -153,7 +153,7 @@ test('worker stopped in the middle of handling a failure: the next start finishe
   await page.close();
 });
 
-test('a page that is slow to finish loading is read once loaded (or after the 2 s cap)', async () => {
+test('a page whose parsing is held up by a slow script is read once parsed (or after the 2 s cap)', async () => {
   const page = await h.context.newPage();
   await page.goto(h.zoo.url('/healthy?slowparse=1'));
   const tabId = await h.tabIdOf(page);
