@@ -35,7 +35,7 @@ async function main() {
   mkdirSync(OUT, { recursive: true });
   let h;
   try {
-    h = await launch({ headless });
+    h = await launch({ headless, privacy: false }); // reports leaks itself, below
   } catch (e) {
     console.error(`demo: ${e.message}`);
     process.exit(2);

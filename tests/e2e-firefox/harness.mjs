@@ -31,7 +31,7 @@ export function requireFirefoxBuild() {
   if (!existsSync(FIREFOX)) throw new Error(`${FIREFOX} not found: run \`make setup\` (apt firefox-esr)`);
 }
 
-export async function launchFirefox() {
+export async function launchFirefox({ privacy = true } = {}) {
   requireFirefoxBuild();
   const manifest = JSON.parse(readFileSync(path.join(DIST_FIREFOX, 'manifest.json'), 'utf8'));
   const addonId = manifest.browser_specific_settings.gecko.id;
@@ -87,6 +87,15 @@ export async function launchFirefox() {
       const tree = await conn.send('browsingContext.getTree', {});
       return tree.result.contexts.find((c) => c.url.startsWith(h.extOrigin))?.context;
     }, { what: 'the extension page tab', timeout: 20_000 });
+    // The context can report its URL before the extension document (with `browser.*`) is in it.
+    await waitFor(async () => {
+      const r = (await conn.send('script.evaluate', {
+        expression: "typeof browser !== 'undefined' && !!browser.runtime && document.readyState === 'complete'",
+        target: { context: ctx },
+        awaitPromise: false,
+      })).result;
+      return r.type === 'success' && r.result.value === true;
+    }, { what: 'the extension page to load', timeout: 20_000 });
     /** Runs `fn(arg)` inside the extension page (full `browser.*` API); JSON in, JSON out. */
     h.ext = async (fn, arg) => {
       const expression = `(async () => JSON.stringify(await (${fn.toString()})(${JSON.stringify(arg ?? null)})))()`;
@@ -116,10 +125,14 @@ export async function launchFirefox() {
       const s = await h.state(tabId);
       return pred(s) ? s || true : null;
     }, { what: `state of tab ${tabId}`, timeout: 20_000 });
+  /** Closes everything; fails when anything reached the sinkhole (unless `privacy: false`). */
   h.close = async () => {
     await browser.close().catch(() => {});
     await zoo.close().catch(() => {});
     await sink.close().catch(() => {});
+    if (privacy && sink.seen.length) {
+      throw new Error(`privacy: requests tried to leave the machine:\n${sink.seen.map((x) => `${x.method} ${x.url}`).join('\n')}`);
+    }
   };
   return h;
 }

@@ -10,7 +10,7 @@
 //     saw nothing and that every request the browser reported went to a local/test host.
 
 import { chromium } from 'playwright-core';
-import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,8 +77,9 @@ function isAllowedUrl(u) {
  *   extension: false → no extension (baseline for the benchmark)
  *   headless: override (default: headless unless GD_HEADED=1 and DISPLAY is set)
  *   args: extra Chromium flags
+ *   privacy: false → close() does not fail on requests that left the machine (default: it does)
  */
-export async function launch({ extension = true, headless, args = [], zoo: zooOpt } = {}) {
+export async function launch({ extension = true, headless, args = [], zoo: zooOpt, privacy = true } = {}) {
   if (extension) requireBuild();
   const zoo = zooOpt || await startZoo();
   const sink = await startSinkhole();
@@ -268,11 +269,29 @@ export async function launch({ extension = true, headless, args = [], zoo: zooOp
     if (v.length) throw new Error(`requests left the machine or went to unexpected hosts:\n${v.join('\n')}`);
   };
 
+  /**
+   * Closes everything, writes this run's network log to dist/e2e-network/<script>.json and
+   * enforces the privacy rule for every file that uses this harness (issue 6 item 6): it throws
+   * when anything tried to leave the machine, unless launched with `privacy: false`.
+   */
   h.close = async () => {
     await context.close().catch(() => {});
     await sink.close().catch(() => {});
     if (!zooOpt) await zoo.close().catch(() => {});
     rmSync(userDataDir, { recursive: true, force: true });
+    const violations = h.privacyViolations();
+    try {
+      const dir = process.env.GD_E2E_NETLOG_DIR || path.join(REPO, 'dist/e2e-network');
+      mkdirSync(dir, { recursive: true });
+      const name = path.basename(process.argv[1] || 'run').replace(/\.m?js$/, '');
+      writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({
+        script: process.argv[1], at: new Date().toISOString(), extension: extension ? h.extId : null,
+        requests, sinkhole: sink.seen, violations,
+      }, null, 1));
+    } catch { /* the log is a convenience; the assertion below is the check */ }
+    if (privacy && violations.length) {
+      throw new Error(`privacy: requests left the machine or went to unexpected hosts:\n${violations.join('\n')}`);
+    }
   };
   return h;
 }
