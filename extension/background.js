@@ -7,9 +7,11 @@
 //   delivered (https://developer.chrome.com/docs/extensions/develop/concepts/service-workers/events).
 // - No top-level await: a module service worker that awaits at top level fails to register.
 //   `ready` starts the WASM initialisation once and every listener awaits it.
-// - Nothing lives only in memory that must survive the worker being stopped: per-tab state is in
-//   storage.session (lib/state.js). The in-memory requestId→tabId map only bridges the few
-//   milliseconds between onBeforeRequest and onCompleted.
+// - Nothing lives only in memory that must survive the worker being stopped: per-tab state and
+//   failures still being diagnosed (`pending:<tab>`) are in storage.session (lib/state.js), and a
+//   new worker finishes what a stopped one left. The in-memory requestId→tabId map only bridges
+//   the milliseconds between onBeforeRequest and onCompleted.
+// - No script is injected into healthy pages: the page is read only for responses ≥ 400.
 
 import init, * as gd from './pkg/gateway_doctor.js';
 import { api, browserTag, platformOs, t } from './lib/browser.js';
@@ -46,14 +48,14 @@ function env() {
 
 // Firefox can report `tabId: -1` on onCompleted/onErrorOccurred for a request whose
 // onBeforeRequest carried the real tab (see issue 4). Bounded: entries are removed when the
-// request ends, and the oldest are dropped beyond MAX_PENDING.
-const MAX_PENDING = 512;
+// request ends, and the oldest are dropped beyond MAX_TRACKED_REQUESTS.
+const MAX_TRACKED_REQUESTS = 512;
 const requestTabs = new Map();
 
 function rememberTab(details) {
   if (details.tabId >= 0) {
     requestTabs.set(details.requestId, details.tabId);
-    if (requestTabs.size > MAX_PENDING) requestTabs.delete(requestTabs.keys().next().value);
+    if (requestTabs.size > MAX_TRACKED_REQUESTS) requestTabs.delete(requestTabs.keys().next().value);
   }
 }
 

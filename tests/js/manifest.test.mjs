@@ -1,0 +1,64 @@
+// Static guards on what ships: the manifest asks for exactly the permissions the README justifies,
+// exposes nothing to web pages, and the only code path that runs script in a page is the failed-
+// page reader in background.js (issue 4: no script in healthy pages; issue 6: minimal surface).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const manifest = JSON.parse(readFileSync(path.join(repo, 'manifest.json'), 'utf8'));
+
+function shippedJs(dir = path.join(repo, 'extension')) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    if (name === 'pkg') continue; // generated wasm-bindgen glue
+    if (statSync(p).isDirectory()) out.push(...shippedJs(p));
+    else if (name.endsWith('.js')) out.push(p);
+  }
+  return out;
+}
+
+test('MV3 with exactly the justified permissions and the required CSP', () => {
+  assert.equal(manifest.manifest_version, 3);
+  assert.deepEqual([...manifest.permissions].sort(),
+    ['alarms', 'browsingData', 'scripting', 'storage', 'webRequest']);
+  assert.deepEqual(manifest.host_permissions, ['<all_urls>']);
+  assert.equal(manifest.content_security_policy.extension_pages,
+    "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
+  assert.equal(manifest.background.type, 'module');
+  assert.equal(manifest.background.service_worker, 'background.js');
+});
+
+test('nothing is exposed to web pages', () => {
+  for (const key of ['content_scripts', 'web_accessible_resources', 'externally_connectable']) {
+    assert.equal(manifest[key], undefined, `${key} must not be declared`);
+  }
+  for (const f of shippedJs()) {
+    const src = readFileSync(f, 'utf8');
+    assert.doesNotMatch(src, /registerContentScripts|insertCSS|onMessageExternal|onConnectExternal/, path.relative(repo, f));
+  }
+});
+
+test('the only page injection is the failed-page reader, behind needsBody (status >= 400)', () => {
+  const calls = shippedJs().flatMap((f) => {
+    const src = readFileSync(f, 'utf8');
+    return [...src.matchAll(/scripting\.executeScript\s*\(/g)].map(() => path.relative(repo, f));
+  });
+  assert.deepEqual(calls, ['extension/background.js']);
+  const bg = readFileSync(path.join(repo, 'extension/background.js'), 'utf8');
+  const callers = [...bg.matchAll(/^.*\breadBody\(.*$/gm)].map((m) => m[0].trim())
+    .filter((l) => !l.startsWith('async function readBody'));
+  assert.equal(callers.length, 1, `readBody is called once: ${callers.join(' | ')}`);
+  assert.match(callers[0], /needsBody\(obs\)/, 'and only for an HTTP error status');
+});
+
+test('icons referenced by the manifest exist and are PNGs', () => {
+  const files = new Set([...Object.values(manifest.icons), ...Object.values(manifest.action.default_icon)]);
+  for (const f of files) {
+    const buf = readFileSync(path.join(repo, 'extension', f));
+    assert.deepEqual([...buf.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], f);
+  }
+});
