@@ -17,7 +17,7 @@ import init, * as gd from './pkg/gateway_doctor.js';
 import { api, browserTag, platformOs, t } from './lib/browser.js';
 import {
   isWatchedRequest, isIgnorableError, fromResponse, fromError, needsBody, isHealthy, withBody,
-  readPage, badgeFor, originOf, BODY_CAP, READ_WAIT_MS,
+  readPage, badgeFor, originOf, BODY_CAP, READ_WAIT_MS, createRequestTabs,
 } from './lib/observe.js';
 import {
   getTabState, updateTabState, clearTabState, recordSiteFailure, recentFailures, bumpStats,
@@ -47,24 +47,10 @@ function env() {
 }
 
 // Firefox can report `tabId: -1` on onCompleted/onErrorOccurred for a request whose
-// onBeforeRequest carried the real tab (see issue 4). Bounded: entries are removed when the
-// request ends, and the oldest are dropped beyond MAX_TRACKED_REQUESTS.
-const MAX_TRACKED_REQUESTS = 512;
-const requestTabs = new Map();
-
-function rememberTab(details) {
-  if (details.tabId >= 0) {
-    requestTabs.set(details.requestId, details.tabId);
-    if (requestTabs.size > MAX_TRACKED_REQUESTS) requestTabs.delete(requestTabs.keys().next().value);
-  }
-}
-
-function tabOf(details) {
-  const known = requestTabs.get(details.requestId);
-  requestTabs.delete(details.requestId);
-  if (details.tabId >= 0) return details.tabId;
-  return known === undefined ? -1 : known;
-}
+// onBeforeRequest carried the real tab (see issue 4): remembered per requestId, bounded.
+const requestTabs = createRequestTabs();
+const rememberTab = (details) => requestTabs.remember(details);
+const tabOf = (details) => requestTabs.tabOf(details);
 
 /** Calls the engine; a thrown error becomes a neutral diagnosis so the badge still says something. */
 async function diagnoseSafely(obs) {

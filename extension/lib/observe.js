@@ -79,6 +79,32 @@ export function isWatchedRequest(details) {
   return /^https?:/i.test(String(details.url || ''));
 }
 
+/**
+ * requestId → tabId, for browsers that report `tabId: -1` on a request's later events (Firefox).
+ * `remember` on onBeforeRequest; `tabOf` on the final event (forgets the entry). Bounded: the
+ * oldest entries go beyond `max` (requests that never finished).
+ */
+export function createRequestTabs(max = 512) {
+  const map = new Map();
+  return {
+    remember(details) {
+      if (!details || !(details.tabId >= 0)) return;
+      map.delete(details.requestId);
+      map.set(details.requestId, details.tabId);
+      if (map.size > max) map.delete(map.keys().next().value);
+    },
+    tabOf(details) {
+      const known = map.get(details.requestId);
+      map.delete(details.requestId);
+      if (details.tabId >= 0) return details.tabId;
+      return known === undefined ? -1 : known;
+    },
+    get size() {
+      return map.size;
+    },
+  };
+}
+
 /** The origin of a URL (`https://example.com`), or `null`. */
 export function originOf(url) {
   try {

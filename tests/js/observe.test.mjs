@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   filterHeaders, headerAllowed, isIgnorableError, isWatchedRequest, fromResponse, fromError,
   needsBody, isHealthy, withBody, badgeFor, netErrorBadge, originOf, BODY_CAP, MAX_HEADERS,
-  MAX_HEADER_VALUE, FAULT_COLORS, readPage,
+  MAX_HEADER_VALUE, FAULT_COLORS, readPage, createRequestTabs,
 } from '../../extension/lib/observe.js';
 
 const completed = {
@@ -188,4 +188,20 @@ test('readPage returns HTML for HTML documents, capped, with the URL', async () 
     delete globalThis.document;
     delete globalThis.location;
   }
+});
+
+test('requestId → tabId covers Firefox\'s tabId -1 and stays bounded', () => {
+  const rt = createRequestTabs(3);
+  rt.remember({ requestId: 'a', tabId: 7 });
+  assert.equal(rt.tabOf({ requestId: 'a', tabId: -1 }), 7, 'the tab from onBeforeRequest');
+  assert.equal(rt.tabOf({ requestId: 'a', tabId: -1 }), -1, 'forgotten once used');
+  rt.remember({ requestId: 'b', tabId: 8 });
+  assert.equal(rt.tabOf({ requestId: 'b', tabId: 9 }), 9, 'a real tab id wins');
+  assert.equal(rt.size, 0);
+  rt.remember({ requestId: 'x', tabId: -1 });
+  assert.equal(rt.size, 0, 'background requests are not tracked');
+  for (let i = 0; i < 10; i++) rt.remember({ requestId: String(i), tabId: i });
+  assert.equal(rt.size, 3);
+  assert.equal(rt.tabOf({ requestId: '9', tabId: -1 }), 9);
+  assert.equal(rt.tabOf({ requestId: '0', tabId: -1 }), -1, 'the oldest were dropped');
 });
