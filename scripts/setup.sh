@@ -95,10 +95,17 @@ DEB_SYSROOT=""
 has_wasm_std() {  # $1 = sysroot
   compgen -G "$1/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib" >/dev/null
 }
-debian_stamp() { /usr/bin/rustc -vV 2>/dev/null | tr '\n' ' '; }
+# Codegen flags for the self-built wasm32 std. Bitcode lets the release build's LTO optimise
+# std together with our code (cargo would otherwise pass -C embed-bitcode=no for this
+# no-LTO throwaway crate, leaving std out of LTO and the .wasm larger).
+STD_RUSTFLAGS="-Cembed-bitcode=yes"
+debian_stamp() { echo "$(/usr/bin/rustc -vV 2>/dev/null | tr '\n' ' ') flags: $STD_RUSTFLAGS"; }
 
 step "wasm32 target"
-if have rustc && has_wasm_std "$(rustc --print sysroot 2>/dev/null)"; then
+# GD_FORCE_WASM_ROUTE=debian forces the Debian route (to test it on a machine that could use rustup).
+if [ "${GD_FORCE_WASM_ROUTE:-}" = debian ]; then
+  WASM_ROUTE="debian"; did "Debian route forced by GD_FORCE_WASM_ROUTE=debian"
+elif have rustc && has_wasm_std "$(rustc --print sysroot 2>/dev/null)"; then
   WASM_ROUTE="active toolchain ($(rustc --version))"
 elif [ -x /usr/bin/rustc ] && has_wasm_std /usr \
      && [ "$(cat /usr/lib/rustlib/wasm32-unknown-unknown/lib/.gateway-doctor-stamp 2>/dev/null)" = "$(debian_stamp)" ] \
@@ -163,7 +170,7 @@ debug = false
 EOF
       echo '#![no_std]' > "$SB/src/lib.rs"
       if (cd "$SB" && env -u RUSTUP_TOOLCHAIN RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
-            RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$SB/target" \
+            RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$SB/target" RUSTFLAGS="$STD_RUSTFLAGS" \
             /usr/bin/cargo build --quiet --release -Zbuild-std=std,panic_abort \
             --target wasm32-unknown-unknown) >"$SB/build.log" 2>&1; then
         mkdir -p "$STD_DIR"
@@ -174,6 +181,9 @@ EOF
         done
         debian_stamp > "$STD_DIR/.gateway-doctor-stamp"
         did "built $(ls "$STD_DIR"/*.rlib | wc -l) rlibs into $STD_DIR"
+        # Cargo does not fingerprint sysroot contents: crates compiled against the previous std
+        # would fail with E0460 ("found possibly newer version of crate std"), so drop them.
+        if [ -d "$ROOT/target/wasm" ]; then rm -rf "$ROOT/target/wasm"; did "removed stale target/wasm"; fi
         end_step ok
       else
         tail -20 "$SB/build.log" >&2
@@ -228,7 +238,12 @@ cargo_tool() {  # $1 crate, $2 binary, $3 wanted version ("" = any)
     end_step FAIL; return 0
   fi
   # No --locked: some of these tools' lockfiles pin crates that no longer build on current rustc.
-  if cargo install --quiet "$crate" ${want:+--version "$want"} --root "$TOOLS" --force \
+  # One shared target dir lets the four tools reuse common dependencies (syn, serde, ...), and
+  # no LTO + parallel codegen roughly halve a cold install on 2 cores; these are dev tools,
+  # their own speed hardly matters.
+  if CARGO_TARGET_DIR="$GD_CACHE/install-target" CARGO_PROFILE_RELEASE_LTO=off \
+     CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+     cargo install --quiet "$crate" ${want:+--version "$want"} --root "$TOOLS" --force \
        >"$GD_CACHE/install-$crate.log" 2>&1; then
     did "cargo install $crate $("$TOOLS/bin/$bin" --version 2>/dev/null | head -1)"
     end_step ok
