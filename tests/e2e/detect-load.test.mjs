@@ -31,18 +31,26 @@ test(`${TABS} tabs failing at once: each the right badge; p95 time to badge prin
   assert.equal(badges.length, TABS);
   const states = await h.sw((tabIds) => chrome.storage.session.get(tabIds.map((i) => `tab:${i}`)), ids);
   const times = [];
+  const phases = [];
   ids.forEach((id, i) => {
     const s = states[`tab:${id}`];
     assert.ok(s && s.diagnosis, `tab ${i} has a diagnosis`);
     assert.equal(s.tabId, id, 'no tab got another tab\'s state');
     assert.equal(s.url, plan[i].url);
     if (plan[i].family) assert.equal(s.diagnosis.family, plan[i].family, `tab ${i} ${plan[i].url}`);
-    if (s.timing) times.push(s.timing.badge_ms);
+    if (s.timing) {
+      times.push(s.timing.badge_ms);
+      phases.push(s.timing);
+    }
   });
   const line = `${TABS} failing tabs at once: event→badge p50 ${percentile(times, 50).toFixed(0)} ms, ` +
     `p95 ${percentile(times, 95).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms; all badged after ${wall} ms`;
+  const med = (k) => percentile(phases.map((p) => p[k]).filter(Number.isFinite), 50).toFixed(0);
+  const where = `  medians: event→handler ${med('start_ms')} ms, page read ${med('read_ms')} ms, engine ${med('diagnose_ms')} ms`;
   console.log(line);
+  console.log(where);
   t.diagnostic(line);
+  t.diagnostic(where);
   // Stored state stays bounded: one entry per tab, each with a capped body.
   const bytes = await h.sw(() => chrome.storage.session.getBytesInUse(null));
   t.diagnostic(`storage.session in use: ${(bytes / 1024).toFixed(0)} KiB for ${TABS} tabs`);
