@@ -73,6 +73,13 @@ for t in "${targets[@]}"; do
   fi
   if ! cargo +nightly fuzz run --debug-assertions "$t" "${dirs[@]}" -- \
       "${common_args[@]}" -max_total_time="$secs" 2>"$tmp/$t.log"; then
+    # `cargo fuzz run` rebuilds when sources changed: a compile error is not a finding.
+    if grep -q -e 'failed to build fuzz script' -e 'error: could not compile' "$tmp/$t.log"; then
+      grep -m5 -e '^error' "$tmp/$t.log" >&2 || true
+      echo "fuzz: FAILED: $t did not build (see the errors above)" >&2
+      status=1
+      continue
+    fi
     # The panic message (which invariant broke) comes first, then libFuzzer's summary.
     grep -A6 -m1 'panicked at' "$tmp/$t.log" >&2 || true
     grep -E '^(==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)' "$tmp/$t.log" >&2 || tail -n 30 "$tmp/$t.log" >&2
