@@ -50,11 +50,18 @@ impl Args {
 
     /// Last value given for `flag`.
     pub fn value(&self, flag: &str) -> Option<&str> {
-        self.flags.iter().rev().find(|(f, _)| f == flag).map(|(_, v)| v.as_str())
+        self.flags
+            .iter()
+            .rev()
+            .find(|(f, _)| f == flag)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value given for a repeatable flag, in order.
     pub fn values<'a>(&'a self, flag: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.flags.iter().filter(move |(f, _)| f == flag).map(|(_, v)| v.as_str())
+        self.flags
+            .iter()
+            .filter(move |(f, _)| f == flag)
+            .map(|(_, v)| v.as_str())
     }
 }
