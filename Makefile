@@ -95,7 +95,12 @@ fuzz-smoke: setup
 	@if [ -x scripts/fuzz.sh ]; then printf '\n==> %s\n' "fuzz smoke"; $(ENV) scripts/fuzz.sh --smoke; \
 	 else echo "(no scripts/fuzz.sh yet)"; fi
 
-# The order puts the fast, most common failures first.
+# The order puts the fast, most common failures first. `make test` keeps going after a failed
+# step (steps that depend on it are skipped) so one CI run reports every failure, and still
+# exits non-zero.
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+MAKEFLAGS += --keep-going
+endif
 test: PACKAGE_FLAGS = --strict
 test: setup fmt clippy clippy-wasm test-rust wasm size licenses audit package web-ext-lint \
       test-js test-e2e test-e2e-firefox fuzz-smoke
