@@ -3,9 +3,10 @@
 //!
 //! HAR files of a busy page reach 100 MB and more, so the parser streams: serde_json's
 //! streaming `Deserializer` drives a `DeserializeSeed` that walks `log.entries` and hands each
-//! entry to a callback as soon as it is parsed, then drops it. Nothing builds a `Value` of the
+//! entry to a callback as soon as it is parsed, then drops it. Each entry is parsed into a
+//! `serde_json::Value` and converted by [`entry_from_value`]; nothing builds a `Value` of the
 //! whole file, and each body kept is capped ([`BODY_CAP`]), so memory stays bounded by the
-//! largest single string in the file rather than by the file. The WASM build runs the same
+//! largest single entry in the file rather than by the file. The WASM build runs the same
 //! parser on a string.
 
 use std::fmt;
@@ -14,6 +15,9 @@ use std::io::Read;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use serde_json::Value;
+
+use crate::jsonv::{as_obj, as_str, field, invalid, opt_string, string, Bad, Obj, R};
 use crate::model::{Diagnosis, Header, Observation};
 use crate::{Error, Result};
 
@@ -162,12 +166,54 @@ fn json_error(e: serde_json::Error) -> Error {
     Error::bad_input(format!("HAR: {e}{hint}"))
 }
 
+/// The visit methods of every JSON type a seed does not take, each refusing it by hand. The
+/// seeds use `deserialize_any` rather than `deserialize_map`/`_seq` because serde_json's own
+/// refusal there formats the offending value through serde's `Unexpected`, whose float case
+/// pulls ~17 KB of float formatting into the WASM build.
+macro_rules! refuse_others {
+    ($expected:expr, $other:ident) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
+            Err(wrong_type("a boolean", $expected))
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
+            Err(wrong_type("a number", $expected))
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
+            Err(wrong_type("a number", $expected))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
+            Err(wrong_type("a number", $expected))
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
+            Err(wrong_type("a string", $expected))
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+            Err(wrong_type("null", $expected))
+        }
+        refuse_others!(@ $other, $expected);
+    };
+    (@ visit_seq, $expected:expr) => {
+        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
+            Err(wrong_type("a list", $expected))
+        }
+    };
+    (@ visit_map, $expected:expr) => {
+        fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
+            Err(wrong_type("an object", $expected))
+        }
+    };
+}
+
+fn wrong_type<E: de::Error>(found: &str, expected: &str) -> E {
+    E::custom(format!("invalid type: {found}, expected {expected}"))
+}
+
 struct FileSeed<'a, 'b>(&'a mut Ctx<'b>);
 
 impl<'de> DeserializeSeed<'de> for FileSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_map(self)
+        d.deserialize_any(self)
     }
 }
 
@@ -176,6 +222,10 @@ impl<'de> Visitor<'de> for FileSeed<'_, '_> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a HAR file (a JSON object with a \"log\" member)")
     }
+    refuse_others!(
+        "a HAR file (a JSON object with a \"log\" member)",
+        visit_seq
+    );
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
         while let Some(key) = map.next_key::<KeyBuf>()? {
             if key.0 == "log" {
@@ -194,15 +244,14 @@ struct LogSeed<'a, 'b>(&'a mut Ctx<'b>);
 impl<'de> DeserializeSeed<'de> for LogSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_map(self)
+        d.deserialize_any(self)
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Creator {
-    name: String,
-    version: String,
+/// `creator`/`browser` as `(name, version)`; odd types read as empty (it is only a label).
+fn name_version(v: &Value) -> (&str, &str) {
+    let s = |k| v.get(k).and_then(Value::as_str).unwrap_or("");
+    (s("name"), s("version"))
 }
 
 impl<'de> Visitor<'de> for LogSeed<'_, '_> {
@@ -210,35 +259,43 @@ impl<'de> Visitor<'de> for LogSeed<'_, '_> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("the HAR \"log\" object")
     }
+    refuse_others!("the HAR \"log\" object", visit_seq);
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
         while let Some(key) = map.next_key::<KeyBuf>()? {
             match key.0.as_str() {
                 "version" => {
-                    let v: String = map.next_value()?;
+                    // As a `Value` like everything else: a typed `String` would add serde_json's
+                    // invalid-type path, and with it float formatting, to the WASM build.
+                    let v: Value = map.next_value()?;
+                    let Some(v) = v.as_str() else {
+                        return Err(de::Error::custom("HAR \"version\" must be a string"));
+                    };
                     // The HAR spec says an empty version means 1.1.
-                    if !matches!(v.as_str(), "1.1" | "1.2" | "") {
+                    if !matches!(v, "1.1" | "1.2" | "") {
                         return Err(de::Error::custom(format!(
                             "unsupported HAR version \"{}\" (this tool reads 1.1 and 1.2)",
                             v.chars().take(20).collect::<String>()
                         )));
                     }
-                    self.0.summary.version = Some(if v.is_empty() { "1.1".into() } else { v });
+                    self.0.summary.version = Some(if v.is_empty() { "1.1" } else { v }.into());
                 }
                 "creator" => {
-                    let c: Creator = map.next_value()?;
-                    if self.0.browser.is_none() && c.name == "WebInspector" {
+                    let c: Value = map.next_value()?;
+                    let (name, version) = name_version(&c);
+                    if self.0.browser.is_none() && name == "WebInspector" {
                         // Chrome's and Edge's DevTools name themselves WebInspector.
                         self.0.browser = Some("chrome".into());
                     }
-                    self.0.summary.creator = Some(format!("{} {}", c.name, c.version));
+                    self.0.summary.creator = Some(format!("{name} {version}"));
                 }
                 "browser" => {
-                    let c: Creator = map.next_value()?;
-                    let major = c.version.split('.').next().unwrap_or("");
+                    let c: Value = map.next_value()?;
+                    let (name, version) = name_version(&c);
+                    let major = version.split('.').next().unwrap_or("");
                     self.0.browser = Some(if major.is_empty() {
-                        c.name.to_ascii_lowercase()
+                        name.to_ascii_lowercase()
                     } else {
-                        format!("{}/{major}", c.name.to_ascii_lowercase())
+                        format!("{}/{major}", name.to_ascii_lowercase())
                     });
                 }
                 "entries" => map.next_value_seed(EntriesSeed(&mut *self.0))?,
@@ -256,7 +313,7 @@ struct EntriesSeed<'a, 'b>(&'a mut Ctx<'b>);
 impl<'de> DeserializeSeed<'de> for EntriesSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
+        d.deserialize_any(self)
     }
 }
 
@@ -265,12 +322,16 @@ impl<'de> Visitor<'de> for EntriesSeed<'_, '_> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("\"entries\" as a list of HAR entries")
     }
+    refuse_others!("\"entries\" as a list of HAR entries", visit_map);
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         // One entry at a time: parsed, handed over, dropped.
-        while let Some(raw) = seq.next_element::<RawEntry>()? {
+        while let Some(raw) = seq.next_element::<Value>()? {
             let index = self.0.summary.entries;
             self.0.summary.entries += 1;
-            let item = raw.into_item(index, self.0.browser.as_deref());
+            // A malformed entry is a JSON error raised here, so serde_json adds its position.
+            let item = entry(&raw, index, self.0.browser.as_deref())
+                .map_err(|b| de::Error::custom(format!("entry {index}: {b}")))?;
+            drop(raw);
             if let Err(e) = (self.0.on_entry)(item) {
                 self.0.sink_error = Some(e);
                 return Err(de::Error::custom(SINK_STOPPED));
@@ -290,197 +351,155 @@ impl<'de> Deserialize<'de> for KeyBuf {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Entry shape: only the fields used; serde skips the rest (postData, cookies, timings, …)
-// without keeping them.
+// Entry conversion: each entry arrives as one `serde_json::Value` (bounded by the entry, not
+// the file) and is read by hand, so the CLI's stream and WASM's string share one converter
+// and the WASM build carries one JSON deserializer instead of one per entry struct. Only the
+// fields used are read (postData, cookies, timings, … are dropped with the entry).
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawEntry {
-    #[serde(rename = "_resourceType")]
-    resource_type: Option<String>,
-    #[serde(rename = "_initiator")]
-    initiator: Option<RawInitiator>,
-    #[serde(rename = "startedDateTime")]
-    started: Option<String>,
-    request: RawRequest,
-    response: RawResponse,
+/// Converts one `log.entries` item. `browser` comes from the log's `creator`/`browser`.
+/// Absent or `null` fields are "not recorded"; a field of the wrong type is an error naming
+/// it (the stream adds the position).
+pub fn entry_from_value(v: &Value, index: usize, browser: Option<&str>) -> Result<HarItem> {
+    entry(v, index, browser).map_err(|b| Error::bad_input(format!("HAR entry {index}: {b}")))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawInitiator {
-    #[serde(rename = "type")]
-    kind: Option<String>,
+/// The entry fields the engine uses, borrowed from the entry's `Value`.
+struct RawEntry<'a> {
+    resource_type: Option<&'a str>,
+    initiator_kind: Option<&'a str>,
+    request_headers: Vec<(&'a str, &'a str)>,
+    mime_type: Option<&'a str>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawRequest {
-    method: Option<String>,
-    url: String,
-    headers: Vec<RawHeader>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawHeader {
-    name: String,
-    value: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawResponse {
-    #[serde(deserialize_with = "lenient_int")]
-    status: Option<i64>,
-    #[serde(rename = "statusText")]
-    status_text: Option<String>,
-    #[serde(rename = "httpVersion")]
-    http_version: Option<String>,
-    headers: Vec<RawHeader>,
-    content: RawContent,
-    /// Chrome: `net::ERR_…` (its `localizedFailDescription`); some Firefox versions too.
-    #[serde(rename = "_error")]
-    error: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawContent {
-    #[serde(deserialize_with = "lenient_int")]
-    size: Option<i64>,
-    #[serde(rename = "mimeType")]
-    mime_type: Option<String>,
-    text: Option<CappedText>,
-    encoding: Option<String>,
-}
-
-/// `content.text` cut at [`TEXT_CAP`] bytes while parsing.
-struct CappedText {
-    text: String,
-    cut: bool,
-}
-
-impl<'de> Deserialize<'de> for CappedText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = CappedText;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
+fn entry(v: &Value, index: usize, browser: Option<&str>) -> R<HarItem> {
+    let e = as_obj(v, "a HAR entry object")?;
+    let empty = Obj::new();
+    let req = field(e, "request", |v| as_obj(v, "an object"))?.unwrap_or(&empty);
+    let resp = field(e, "response", |v| as_obj(v, "an object"))?.unwrap_or(&empty);
+    let content = field(resp, "content", |v| as_obj(v, "an object"))?.unwrap_or(&empty);
+    let raw = RawEntry {
+        resource_type: field(e, "_resourceType", as_str)?,
+        initiator_kind: field(e, "_initiator", |v| {
+            field(as_obj(v, "an object")?, "type", as_str)
+        })?
+        .flatten(),
+        request_headers: list_headers(req).map_err(|b| b.under("request"))?,
+        mime_type: field(content, "mimeType", as_str)
+            .map_err(|b| b.under("content").under("response"))?,
+    };
+    let class = raw.classify();
+    let status = lenient_int(resp.get("status").unwrap_or(&Value::Null))
+        .and_then(|s| u16::try_from(s).ok())
+        .filter(|s| (100..=999).contains(s));
+    let in_resp = |b: Bad| b.under("response");
+    let status_text = field(resp, "statusText", as_str).map_err(in_resp)?;
+    let error = field(resp, "_error", as_str)
+        .map_err(in_resp)?
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
+    let net_error = match (status, error) {
+        (_, Some(e)) => Some(e.to_string()),
+        // Firefox writes status 0 without an error code; say what we know.
+        (None, None) => Some(
+            status_text
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .unwrap_or("no response (HAR status 0)")
+                .to_string(),
+        ),
+        (Some(_), None) => None,
+    };
+    let failed = net_error.is_some() || status.is_some_and(|s| s >= 400);
+    let status_line = match status {
+        Some(s) => {
+            let v = field(resp, "httpVersion", as_str).map_err(in_resp)?;
+            let v = v.unwrap_or("").trim();
+            let t = status_text.unwrap_or("").trim();
+            let v = if v.is_empty() { "HTTP/1.1" } else { v };
+            let mut line = v.to_ascii_uppercase();
+            line.push(' ');
+            line.push_str(&s.to_string());
+            if !t.is_empty() {
+                line.push(' ');
+                line.push_str(t);
             }
-            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<CappedText, E> {
-                let mut end = s.len().min(TEXT_CAP);
-                while !s.is_char_boundary(end) {
-                    end -= 1;
-                }
-                Ok(CappedText {
-                    text: s[..end].to_string(),
-                    cut: end < s.len(),
-                })
+            Some(line)
+        }
+        None => None,
+    };
+    let (body, body_truncated) =
+        decode_body(content, status.is_some()).map_err(|b| in_resp(b.under("content")))?;
+    let in_req = |b: Bad| b.under("request");
+    Ok(HarItem {
+        index,
+        class,
+        failed,
+        observation: Observation {
+            url: string(req, "url").map_err(in_req)?,
+            method: opt_string(req, "method").map_err(in_req)?,
+            status,
+            status_line,
+            headers: list_headers(resp)
+                .map_err(in_resp)?
+                .into_iter()
+                .map(|(n, v)| Header::new(n, v))
+                .collect(),
+            body,
+            body_truncated,
+            net_error,
+            browser: browser.map(str::to_string),
+            os: None,
+            observed_at: opt_string(e, "startedDateTime")?,
+        },
+    })
+}
+
+/// `headers: [{name, value}]` of a request or response, borrowed.
+fn list_headers(o: &Obj) -> R<Vec<(&str, &str)>> {
+    let Some(items) = field(o, "headers", |v| {
+        v.as_array().ok_or_else(|| invalid(v, "a list"))
+    })?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(items.len());
+    fn one(h: &Value) -> R<(&str, &str)> {
+        let h = as_obj(h, "a header object")?;
+        Ok((
+            field(h, "name", as_str)?.unwrap_or(""),
+            field(h, "value", as_str)?.unwrap_or(""),
+        ))
+    }
+    for (i, h) in items.iter().enumerate() {
+        match one(h) {
+            Ok(p) => out.push(p),
+            Err(b) => {
+                return Err(Bad::new(format!("headers[{i}]: {b}")));
             }
         }
-        d.deserialize_str(V)
     }
+    Ok(out)
 }
 
 /// Numbers as numbers, floats, or numeric strings; anything else is `None` rather than an
 /// error, because a HAR with one odd field is still worth reading.
-fn lenient_int<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<i64>, D::Error> {
-    struct V;
-    impl Visitor<'_> for V {
-        type Value = Option<i64>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a number")
-        }
-        fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E> {
-            Ok(i64::try_from(v).ok())
-        }
-        fn visit_f64<E>(self, v: f64) -> std::result::Result<Self::Value, E> {
-            Ok((v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15).then_some(v as i64))
-        }
-        fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
-            Ok(v.trim().parse().ok())
-        }
-        fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
+fn lenient_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            let f = n.as_f64()?;
+            (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
-    d.deserialize_any(V)
 }
 
-impl RawEntry {
-    fn into_item(self, index: usize, browser: Option<&str>) -> HarItem {
-        let class = self.classify();
-        let resp = self.response;
-        let status = resp
-            .status
-            .and_then(|s| u16::try_from(s).ok())
-            .filter(|s| (100..=999).contains(s));
-        let error = resp
-            .error
-            .map(|e| e.trim().to_string())
-            .filter(|e| !e.is_empty());
-        let net_error = match (status, error) {
-            (_, Some(e)) => Some(e),
-            // Firefox writes status 0 without an error code; say what we know.
-            (None, None) => Some(
-                resp.status_text
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .unwrap_or("no response (HAR status 0)")
-                    .to_string(),
-            ),
-            (Some(_), None) => None,
-        };
-        let failed = net_error.is_some() || status.is_some_and(|s| s >= 400);
-        let status_line = status.map(|s| {
-            let v = resp.http_version.as_deref().unwrap_or("").trim();
-            let t = resp.status_text.as_deref().unwrap_or("").trim();
-            let v = if v.is_empty() { "HTTP/1.1" } else { v };
-            if t.is_empty() {
-                format!("{} {s}", v.to_ascii_uppercase())
-            } else {
-                format!("{} {s} {t}", v.to_ascii_uppercase())
-            }
-        });
-        let (body, body_truncated) = decode_body(&resp.content, status.is_some());
-        HarItem {
-            index,
-            class,
-            failed,
-            observation: Observation {
-                url: self.request.url,
-                method: self.request.method,
-                status,
-                status_line,
-                headers: resp
-                    .headers
-                    .into_iter()
-                    .map(|h| Header::new(h.name, h.value))
-                    .collect(),
-                body,
-                body_truncated,
-                net_error,
-                browser: browser.map(str::to_string),
-                os: None,
-                observed_at: self.started,
-            },
-        }
-    }
-
+impl RawEntry<'_> {
     /// Chrome writes `_resourceType`; Firefox does not, so fall back to what the request
     /// asked for (`Sec-Fetch-Dest`, `Accept`, `X-Requested-With`), the initiator, and the
     /// response's MIME type.
     fn classify(&self) -> ResourceClass {
-        if let Some(t) = self.resource_type.as_deref() {
+        if let Some(t) = self.resource_type {
             return match t.to_ascii_lowercase().as_str() {
                 "document" => ResourceClass::Document,
                 "xhr" | "fetch" | "eventsource" => ResourceClass::Xhr,
@@ -488,11 +507,10 @@ impl RawEntry {
             };
         }
         let req = |name: &str| {
-            self.request
-                .headers
+            self.request_headers
                 .iter()
-                .find(|h| h.name.eq_ignore_ascii_case(name))
-                .map(|h| h.value.to_ascii_lowercase())
+                .find(|h| h.0.eq_ignore_ascii_case(name))
+                .map(|h| h.1.to_ascii_lowercase())
         };
         if let Some(dest) = req("sec-fetch-dest") {
             return match dest.trim() {
@@ -507,21 +525,14 @@ impl RawEntry {
         if req("accept").is_some_and(|a| a.contains("text/html") || a.contains("xhtml")) {
             return ResourceClass::Document;
         }
-        let mime = self
-            .response
-            .content
-            .mime_type
-            .as_deref()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let mime = self.mime_type.unwrap_or("").to_ascii_lowercase();
         if mime.starts_with("text/html") || mime.contains("xhtml") {
             return ResourceClass::Document;
         }
         if mime.contains("json") || mime.contains("xml") || mime.starts_with("text/plain") {
             return ResourceClass::Xhr;
         }
-        let script = self.initiator.as_ref().and_then(|i| i.kind.as_deref()) == Some("script");
-        if script && !is_static_mime(&mime) {
+        if self.initiator_kind == Some("script") && !is_static_mime(&mime) {
             return ResourceClass::Xhr;
         }
         ResourceClass::Other
@@ -543,24 +554,28 @@ fn is_static_mime(m: &str) -> bool {
 
 /// The body as text: base64 decoded when so marked, capped at [`BODY_CAP`]. An absent text
 /// with `size` 0 on a real response is a genuinely empty body (a blank page), which the engine
-/// must see as `Some("")`; an absent text otherwise means "not recorded".
-fn decode_body(c: &RawContent, has_response: bool) -> (Option<String>, bool) {
-    let Some(t) = &c.text else {
-        let empty = has_response && c.size == Some(0);
-        return (empty.then(String::new), false);
+/// must see as `Some("")`; an absent text otherwise means "not recorded". Only the first
+/// [`TEXT_CAP`] bytes of `text` are ever copied out of the entry.
+fn decode_body(c: &Obj, has_response: bool) -> R<(Option<String>, bool)> {
+    let Some(t) = field(c, "text", as_str)? else {
+        let size = field(c, "size", |v| Ok(lenient_int(v)))?.flatten();
+        let empty = has_response && size == Some(0);
+        return Ok((empty.then(String::new), false));
     };
-    let base64 = c
-        .encoding
-        .as_deref()
-        .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+    let mut end = t.len().min(TEXT_CAP);
+    while !t.is_char_boundary(end) {
+        end -= 1;
+    }
+    let (text, text_cut) = (&t[..end], end < t.len());
+    let base64 = field(c, "encoding", as_str)?.is_some_and(|e| e.eq_ignore_ascii_case("base64"));
     let (mut bytes, mut cut) = if base64 {
-        match base64_decode(&t.text) {
-            Some(b) => (b, t.cut),
+        match base64_decode(text) {
+            Some(b) => (b, text_cut),
             // Not valid base64 after all: keep nothing rather than garbage.
-            None => return (None, false),
+            None => return Ok((None, false)),
         }
     } else {
-        (t.text.clone().into_bytes(), t.cut)
+        (text.as_bytes().to_vec(), text_cut)
     };
     if bytes.len() > BODY_CAP {
         bytes.truncate(BODY_CAP);
@@ -570,7 +585,7 @@ fn decode_body(c: &RawContent, has_response: bool) -> (Option<String>, bool) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
-    (Some(text), cut)
+    Ok((Some(text), cut))
 }
 
 /// Standard base64 (RFC 4648 §4), whitespace ignored. A cut input decodes up to its last

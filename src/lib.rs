@@ -18,6 +18,7 @@
 pub mod classify;
 pub mod error;
 pub mod har;
+mod jsonv;
 pub mod model;
 pub mod normalize;
 pub mod remedies;

@@ -13,7 +13,12 @@
 //! engine still agrees.
 
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
+use crate::jsonv::{
+    as_f64, as_obj, as_str, as_uint, field, flag, invalid, list, locate, one_of, opt_string,
+    read_json, required, string, Obj, R,
+};
 use crate::model::{
     Diagnosis, Evidence, EvidenceSource, Fault, Header, Kind, Observation, RequestId,
 };
@@ -62,46 +67,35 @@ pub const WARN_QUERY_KEPT: &str = "query_kept";
 pub const WARN_EXCERPT: &str = "excerpt_included";
 
 /// One remedy the visitor already tried from the popup.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RemedyTried {
     pub id: String,
     /// Free-form outcome from the extension, e.g. `done`, `still_failing`, `fixed`.
     pub outcome: String,
     /// When: RFC 3339 string, or milliseconds since the epoch (`Date.now()`), stored as UTC.
-    #[serde(deserialize_with = "time_string")]
     pub at: Option<String>,
 }
 
 /// The parts of a diagnosis a report records. The extension hands over the whole diagnosis;
 /// remedies and summary are skipped unread, which keeps their (large) deserialisers out of the
 /// WASM build.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DiagnosisInput {
     pub kind: Kind,
     pub family: String,
-    #[serde(default)]
     pub variant: Option<String>,
-    #[serde(default)]
     pub code: Option<u32>,
     pub fault: Fault,
-    #[serde(default)]
     pub confidence: f32,
-    #[serde(default)]
     pub title: TitleInput,
-    #[serde(default)]
     pub evidence: Vec<Evidence>,
-    #[serde(default)]
     pub ids: Vec<RequestId>,
-    #[serde(default)]
     pub engine_version: String,
-    #[serde(default)]
     pub signatures_version: String,
 }
 
 /// A diagnosis title: message id and English text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TitleInput {
     pub id: String,
     pub text: String,
@@ -130,8 +124,7 @@ impl From<&Diagnosis> for DiagnosisInput {
 
 /// What `buildReport` receives from the extension (see the BRIEF). Lenient: absent fields
 /// take defaults. When `diagnosis` is absent the engine is run on the observation.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct ReportInput {
     pub observation: Observation,
     pub diagnosis: Option<DiagnosisInput>,
@@ -148,20 +141,17 @@ pub struct ReportInput {
     pub os: Option<String>,
     /// Fallback time when the observation has no `observed_at` (the WASM shim fills it from
     /// the JS clock, because `SystemTime` traps on wasm32-unknown-unknown).
-    #[serde(deserialize_with = "time_string")]
     pub generated_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Versions {
     pub extension: Option<String>,
     pub engine: String,
     pub signatures: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReportTime {
     /// `YYYY-MM-DDTHH:MM:SSZ` (or the observation's own string when it cannot be parsed).
     pub utc: Option<String>,
@@ -169,15 +159,13 @@ pub struct ReportTime {
     pub time_zone: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Client {
     pub browser: Option<String>,
     pub os: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReportRequest {
     /// Without userinfo; without query and fragment unless `query_kept`.
     pub url: String,
@@ -185,8 +173,7 @@ pub struct ReportRequest {
     pub method: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReportResponse {
     pub status: Option<u16>,
     pub status_line: Option<String>,
@@ -207,20 +194,15 @@ pub struct ReportResponse {
 }
 
 /// The recorded diagnosis, as compared by replay.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecordedDiagnosis {
     pub kind: Kind,
     pub family: String,
-    #[serde(default)]
     pub variant: Option<String>,
-    #[serde(default)]
     pub code: Option<u32>,
     pub fault: Fault,
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub title_id: String,
-    #[serde(default)]
     pub confidence: f32,
 }
 
@@ -244,30 +226,21 @@ impl RecordedDiagnosis {
 }
 
 /// The report (`"report_schema": 1`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub report_schema: u32,
-    #[serde(default)]
     pub versions: Versions,
-    #[serde(default)]
     pub time: ReportTime,
-    #[serde(default)]
     pub client: Client,
-    #[serde(default)]
     pub request: ReportRequest,
-    #[serde(default)]
     pub response: ReportResponse,
     /// Ray ID and colo, request ids, Akamai reference… as the diagnosis extracted them.
-    #[serde(default)]
     pub ids: Vec<RequestId>,
     pub diagnosis: RecordedDiagnosis,
-    #[serde(default)]
     pub remedies_tried: Vec<RemedyTried>,
     /// How many times this site failed recently (as the extension counted).
-    #[serde(default)]
     pub recent_failures: u32,
     /// Flags: [`WARN_QUERY_KEPT`], [`WARN_EXCERPT`].
-    #[serde(default)]
     pub warnings: Vec<String>,
 }
 
@@ -280,7 +253,7 @@ pub struct BuiltReport {
 }
 
 /// A field where today's engine and the recorded diagnosis disagree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
     pub field: String,
     pub recorded: Option<String>,
@@ -409,80 +382,327 @@ pub fn to_json(report: &Report) -> String {
 
 /// Parses a report, with one-line errors that carry serde_json's line and column.
 pub fn parse(json: &str) -> Result<Report> {
-    #[derive(Deserialize)]
-    struct Probe {
-        report_schema: Option<SchemaValue>,
-    }
-    // A first pass over only the version, so a report from a future schema gets "unsupported
-    // schema" instead of a confusing missing-field error from the full parse.
-    let probe: Probe = serde_json::from_str(json)
+    let v: Value = serde_json::from_str(json)
         .map_err(|e| Error::bad_input(format!("report is not valid JSON: {e}")))?;
-    match probe.report_schema {
+    let Some(o) = v.as_object() else {
+        let e = locate(json, &invalid(&v, "a report object"));
+        return Err(Error::bad_input(format!("report is not valid JSON: {e}")));
+    };
+    // The version first, so a report from a future schema gets "unsupported schema" instead
+    // of a confusing missing-field error from the rest.
+    match o.get("report_schema") {
         None => {
             return Err(Error::bad_input(
                 "not a Gateway Doctor report (no \"report_schema\" field)",
             ))
         }
-        Some(SchemaValue(v)) if v == REPORT_SCHEMA.to_string() => {}
-        Some(SchemaValue(other)) => {
+        Some(Value::Number(n)) if n.as_u64() == Some(u64::from(REPORT_SCHEMA)) => {}
+        Some(other) => {
             return Err(Error::bad_input(format!(
-                "unsupported report_schema {other} (this build reads {REPORT_SCHEMA})"
+                "unsupported report_schema {} (this build reads {REPORT_SCHEMA})",
+                schema_text(other)
             )))
         }
     }
-    serde_json::from_str(json).map_err(|e| Error::bad_input(format!("report: {e}")))
+    report_from_obj(o).map_err(|b| Error::bad_input(format!("report: {}", locate(json, &b))))
 }
 
-/// `report_schema` of any JSON type, as it would be written (`1`, `"1"`, `1.5`, `true`, `{…}`):
-/// a tiny visitor instead of `serde_json::Value`, which would pull a whole JSON tree type into
-/// the WASM build for one field.
-struct SchemaValue(String);
+/// `report_schema` of any JSON type, as it would be written (`1`, `"1"`, `true`, `{…}`).
+/// Integers only through integer formatting: float formatting is ~15 KB of WASM.
+fn schema_text(v: &Value) -> String {
+    match v {
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => u.to_string(),
+            (_, Some(i), _) => i.to_string(),
+            (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => (f as i64).to_string(),
+            _ => "(a fractional number)".into(),
+        },
+        Value::String(s) => format!("\"{}\"", clean(s, 20)),
+        Value::Bool(b) => if *b { "true" } else { "false" }.into(),
+        Value::Null => "null".into(),
+        Value::Array(_) => "[…]".into(),
+        Value::Object(_) => "{…}".into(),
+    }
+}
 
-impl<'de> Deserialize<'de> for SchemaValue {
+// ---------------------------------------------------------------------------------------------
+// Reading reports and report input from a `serde_json::Value` (see `jsonv`: one deserializer
+// for everything instead of one per struct keeps the WASM build small). Lenient as before:
+// absent or `null` fields take defaults; a required field missing or a field of the wrong type
+// is an error naming the field.
+
+const KIND_IDS: [&str; 6] = [
+    "server_error",
+    "client_error",
+    "blocked",
+    "challenge",
+    "network_error",
+    "ok",
+];
+const KINDS: [Kind; 6] = [
+    Kind::ServerError,
+    Kind::ClientError,
+    Kind::Blocked,
+    Kind::Challenge,
+    Kind::NetworkError,
+    Kind::Ok,
+];
+const FAULT_IDS: [&str; 6] = ["site", "cdn", "browser", "network", "none", "unknown"];
+const FAULTS: [Fault; 6] = [
+    Fault::Site,
+    Fault::Cdn,
+    Fault::Browser,
+    Fault::Network,
+    Fault::None,
+    Fault::Unknown,
+];
+const SOURCE_IDS: [&str; 6] = ["status", "header", "body", "net_error", "url", "limit"];
+const SOURCES: [EvidenceSource; 6] = [
+    EvidenceSource::Status,
+    EvidenceSource::Header,
+    EvidenceSource::Body,
+    EvidenceSource::NetError,
+    EvidenceSource::Url,
+    EvidenceSource::Limit,
+];
+
+fn kind(v: &Value) -> R<Kind> {
+    one_of(v, &KIND_IDS).map(|i| KINDS[i])
+}
+
+fn fault(v: &Value) -> R<Fault> {
+    one_of(v, &FAULT_IDS).map(|i| FAULTS[i])
+}
+
+fn u16_(v: &Value) -> R<u16> {
+    as_uint(v, u16::MAX.into()).map(|n| n as u16)
+}
+
+fn u32_(v: &Value) -> R<u32> {
+    as_uint(v, u32::MAX.into()).map(|n| n as u32)
+}
+
+fn f32_(v: &Value) -> R<f32> {
+    as_f64(v).map(|f| f as f32)
+}
+
+fn strings(o: &Obj, key: &'static str) -> R<Vec<String>> {
+    list(o, key, |v| as_str(v).map(str::to_string))
+}
+
+fn header(v: &Value) -> R<Header> {
+    let o = as_obj(v, "a header object")?;
+    Ok(Header::new(
+        required(o, "name", as_str)?,
+        string(o, "value")?,
+    ))
+}
+
+fn request_id(v: &Value) -> R<RequestId> {
+    let o = as_obj(v, "an id object")?;
+    Ok(RequestId {
+        kind: required(o, "kind", as_str)?.into(),
+        value: required(o, "value", as_str)?.into(),
+    })
+}
+
+fn evidence(v: &Value) -> R<Evidence> {
+    let o = as_obj(v, "an evidence object")?;
+    Ok(Evidence {
+        source: required(o, "source", |v| one_of(v, &SOURCE_IDS).map(|i| SOURCES[i]))?,
+        detail: required(o, "detail", as_str)?.into(),
+        signature: opt_string(o, "signature")?,
+    })
+}
+
+fn remedy_tried(v: &Value) -> R<RemedyTried> {
+    let o = as_obj(v, "a remedy object")?;
+    Ok(RemedyTried {
+        id: string(o, "id")?,
+        outcome: string(o, "outcome")?,
+        at: field(o, "at", time_value)?,
+    })
+}
+
+/// An observation as the extension sends it (the shape of [`Observation`]'s serde derive).
+pub(crate) fn observation(v: &Value) -> R<Observation> {
+    let o = as_obj(v, "an observation object")?;
+    Ok(Observation {
+        url: string(o, "url")?,
+        method: opt_string(o, "method")?,
+        status: field(o, "status", u16_)?,
+        status_line: opt_string(o, "status_line")?,
+        headers: list(o, "headers", header)?,
+        body: opt_string(o, "body")?,
+        body_truncated: flag(o, "body_truncated")?,
+        net_error: opt_string(o, "net_error")?,
+        browser: opt_string(o, "browser")?,
+        os: opt_string(o, "os")?,
+        observed_at: opt_string(o, "observed_at")?,
+    })
+}
+
+fn diagnosis_input(v: &Value) -> R<DiagnosisInput> {
+    let o = as_obj(v, "a diagnosis object")?;
+    let title = field(o, "title", |v| {
+        let t = as_obj(v, "a message object")?;
+        Ok(TitleInput {
+            id: string(t, "id")?,
+            text: string(t, "text")?,
+        })
+    })?;
+    Ok(DiagnosisInput {
+        kind: required(o, "kind", kind)?,
+        family: required(o, "family", as_str)?.into(),
+        variant: opt_string(o, "variant")?,
+        code: field(o, "code", u32_)?,
+        fault: required(o, "fault", fault)?,
+        confidence: field(o, "confidence", f32_)?.unwrap_or(0.0),
+        title: title.unwrap_or_default(),
+        evidence: list(o, "evidence", evidence)?,
+        ids: list(o, "ids", request_id)?,
+        engine_version: string(o, "engine_version")?,
+        signatures_version: string(o, "signatures_version")?,
+    })
+}
+
+fn report_input(v: &Value) -> R<ReportInput> {
+    let o = as_obj(v, "a report input object")?;
+    Ok(ReportInput {
+        observation: field(o, "observation", observation)?.unwrap_or_default(),
+        diagnosis: field(o, "diagnosis", diagnosis_input)?,
+        remedies_tried: list(o, "remedies_tried", remedy_tried)?,
+        recent_failures: field(o, "recent_failures", u32_)?.unwrap_or(0),
+        keep_query: flag(o, "keep_query")?,
+        include_excerpt: flag(o, "include_excerpt")?,
+        local_time: opt_string(o, "local_time")?,
+        time_zone: opt_string(o, "time_zone")?,
+        extension_version: opt_string(o, "extension_version")?,
+        browser: opt_string(o, "browser")?,
+        os: opt_string(o, "os")?,
+        generated_at: field(o, "generated_at", time_value)?,
+    })
+}
+
+impl ReportInput {
+    /// Reads the input from JSON text (what `buildReport` and the fuzz target do). Errors are
+    /// one line with the field and serde_json's position.
+    pub fn from_json(json: &str) -> Result<Self> {
+        read_json(json, "report input", report_input)
+    }
+}
+
+/// An observation from JSON text, field for field what [`Observation`]'s serde derive reads.
+/// The WASM `diagnose` uses this rather than the derive so that the module carries one JSON
+/// deserializer (`Value`'s) and none of serde_json's typed invalid-type paths, which format
+/// floats (~17 KB).
+pub fn observation_from_json(json: &str) -> Result<Observation> {
+    read_json(json, "observation", observation)
+}
+
+/// Through a `Value`, so every caller shares the one `Value` deserializer (no position in
+/// errors from here: use [`ReportInput::from_json`] for that).
+impl<'de> Deserialize<'de> for ReportInput {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SchemaValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a schema number")
-            }
-            fn visit_u64<E>(self, v: u64) -> std::result::Result<SchemaValue, E> {
-                Ok(SchemaValue(v.to_string()))
-            }
-            fn visit_i64<E>(self, v: i64) -> std::result::Result<SchemaValue, E> {
-                Ok(SchemaValue(v.to_string()))
-            }
-            fn visit_f64<E>(self, v: f64) -> std::result::Result<SchemaValue, E> {
-                Ok(SchemaValue(v.to_string()))
-            }
-            fn visit_str<E>(self, v: &str) -> std::result::Result<SchemaValue, E> {
-                Ok(SchemaValue(format!("\"{}\"", clean(v, 20))))
-            }
-            fn visit_bool<E>(self, v: bool) -> std::result::Result<SchemaValue, E> {
-                Ok(SchemaValue(v.to_string()))
-            }
-            fn visit_unit<E>(self) -> std::result::Result<SchemaValue, E> {
-                Ok(SchemaValue("null".into()))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut a: A,
-            ) -> std::result::Result<SchemaValue, A::Error> {
-                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(SchemaValue("[…]".into()))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut a: A,
-            ) -> std::result::Result<SchemaValue, A::Error> {
-                while a
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(SchemaValue("{…}".into()))
-            }
+        let v = Value::deserialize(d)?;
+        report_input(&v).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Through a `Value`, as [`ReportInput`]; [`parse`] adds the schema check and positions.
+impl<'de> Deserialize<'de> for Report {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        let o = as_obj(&v, "a report object").map_err(serde::de::Error::custom)?;
+        report_from_obj(o).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `o[key]` as an object read by `f`; absent is the default.
+fn section<T: Default>(o: &Obj, key: &'static str, f: impl FnOnce(&Obj) -> R<T>) -> R<T> {
+    Ok(field(o, key, |v| f(as_obj(v, "an object")?))?.unwrap_or_default())
+}
+
+fn report_from_obj(o: &Obj) -> R<Report> {
+    Ok(Report {
+        report_schema: required(o, "report_schema", u32_)?,
+        versions: section(o, "versions", |ve| {
+            Ok(Versions {
+                extension: opt_string(ve, "extension")?,
+                engine: string(ve, "engine")?,
+                signatures: string(ve, "signatures")?,
+            })
+        })?,
+        time: section(o, "time", |ti| {
+            Ok(ReportTime {
+                utc: opt_string(ti, "utc")?,
+                local: opt_string(ti, "local")?,
+                time_zone: opt_string(ti, "time_zone")?,
+            })
+        })?,
+        client: section(o, "client", |cl| {
+            Ok(Client {
+                browser: opt_string(cl, "browser")?,
+                os: opt_string(cl, "os")?,
+            })
+        })?,
+        request: section(o, "request", |rq| {
+            Ok(ReportRequest {
+                url: string(rq, "url")?,
+                query_kept: flag(rq, "query_kept")?,
+                method: opt_string(rq, "method")?,
+            })
+        })?,
+        response: section(o, "response", |rs| {
+            Ok(ReportResponse {
+                status: field(rs, "status", u16_)?,
+                status_line: opt_string(rs, "status_line")?,
+                headers: list(rs, "headers", header)?,
+                net_error: opt_string(rs, "net_error")?,
+                body_length: field(rs, "body_length", |v| as_uint(v, u64::MAX))?,
+                body_blank: flag(rs, "body_blank")?,
+                body_truncated: flag(rs, "body_truncated")?,
+                excerpt: opt_string(rs, "excerpt")?,
+                signals: strings(rs, "signals")?,
+            })
+        })?,
+        ids: list(o, "ids", request_id)?,
+        diagnosis: required(o, "diagnosis", |v| {
+            let d = as_obj(v, "a diagnosis object")?;
+            Ok(RecordedDiagnosis {
+                kind: required(d, "kind", kind)?,
+                family: required(d, "family", as_str)?.into(),
+                variant: opt_string(d, "variant")?,
+                code: field(d, "code", u32_)?,
+                fault: required(d, "fault", fault)?,
+                title: string(d, "title")?,
+                title_id: string(d, "title_id")?,
+                confidence: field(d, "confidence", f32_)?.unwrap_or(0.0),
+            })
+        })?,
+        remedies_tried: list(o, "remedies_tried", remedy_tried)?,
+        recent_failures: field(o, "recent_failures", u32_)?.unwrap_or(0),
+        warnings: strings(o, "warnings")?,
+    })
+}
+
+/// An RFC 3339 string or epoch milliseconds; stored as RFC 3339 UTC when it can be.
+fn time_value(v: &Value) -> R<String> {
+    match v {
+        Value::String(s) => Ok(to_utc(s).unwrap_or_else(|| s.clone())),
+        Value::Number(n) => {
+            let secs = match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(ms), _, _) => (ms / 1000) as i64,
+                (_, Some(ms), _) => ms.div_euclid(1000),
+                (_, _, Some(ms)) if ms.is_finite() => (ms / 1000.0).floor() as i64,
+                _ => return Err(invalid(v, "milliseconds since the epoch")),
+            };
+            Ok(from_epoch_s(secs))
         }
-        d.deserialize_any(V)
+        _ => Err(invalid(
+            v,
+            "an RFC 3339 time or milliseconds since the epoch",
+        )),
     }
 }
 
@@ -808,45 +1028,6 @@ fn decode_entity(s: &str) -> Option<(char, usize)> {
 
 // ---------------------------------------------------------------------------------------------
 // Time helpers (no chrono: the WASM build stays small)
-
-/// Accepts an RFC 3339 string or epoch milliseconds; stores RFC 3339 UTC when it can. A
-/// hand-written visitor rather than an untagged enum, whose buffering machinery is large in WASM.
-fn time_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
-    struct V;
-    impl<'de> serde::de::Visitor<'de> for V {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an RFC 3339 time or milliseconds since the epoch")
-        }
-        fn visit_str<E>(self, s: &str) -> std::result::Result<Self::Value, E> {
-            Ok(Some(to_utc(s).unwrap_or_else(|| s.to_string())))
-        }
-        fn visit_f64<E>(self, ms: f64) -> std::result::Result<Self::Value, E> {
-            Ok(ms
-                .is_finite()
-                .then(|| from_epoch_s((ms / 1000.0).floor() as i64)))
-        }
-        fn visit_u64<E>(self, ms: u64) -> std::result::Result<Self::Value, E> {
-            Ok(Some(from_epoch_s((ms / 1000) as i64)))
-        }
-        fn visit_i64<E>(self, ms: i64) -> std::result::Result<Self::Value, E> {
-            Ok(Some(from_epoch_s(ms.div_euclid(1000))))
-        }
-        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D2: Deserializer<'de>>(
-            self,
-            d: D2,
-        ) -> std::result::Result<Self::Value, D2::Error> {
-            d.deserialize_any(V)
-        }
-    }
-    d.deserialize_any(V)
-}
 
 /// `2026-11-21T17:03:12.345+01:00` (or with a space, or `Z`) → `2026-11-21T16:03:12Z`.
 pub fn to_utc(s: &str) -> Option<String> {

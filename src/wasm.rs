@@ -6,7 +6,7 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{Error, Observation};
+use crate::Error;
 
 /// Converts the core's one error type into a JS `Error` with a readable message.
 impl From<Error> for JsValue {
@@ -27,21 +27,22 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
     js_sys::JSON::parse(&json).map_err(|_| Error::bad_input("cannot convert result to JSON"))
 }
 
-fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, Error> {
+/// The JSON text of a JS value, for the readers in `report` (`serde_json::Value` walked by
+/// hand: one deserializer in the module instead of one per derived struct, see `jsonv`).
+fn js_json(value: JsValue, what: &str) -> Result<String, Error> {
     let json = js_sys::JSON::stringify(&value)
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| Error::bad_input(format!("{what}: expected an object")))?;
     // Page text cut in JS can end in half a surrogate pair; diagnose it rather than refuse it.
-    let json = crate::normalize::json_without_lone_surrogates(&json);
-    serde_json::from_str(&json).map_err(|e| Error::bad_input(format!("{what}: {e}")))
+    Ok(crate::normalize::json_without_lone_surrogates(&json).into_owned())
 }
 
 /// `diagnose(observation) -> diagnosis`. A malformed observation gives a JS `Error`, never a
 /// trap, so the worker keeps serving.
 #[wasm_bindgen]
 pub fn diagnose(observation: JsValue) -> Result<JsValue, JsValue> {
-    let obs: Observation = from_js(observation, "observation")?;
+    let obs = crate::report::observation_from_json(&js_json(observation, "observation")?)?;
     Ok(to_js(&crate::diagnose(&obs))?)
 }
 
@@ -71,7 +72,9 @@ pub fn version() -> Result<JsValue, JsValue> {
 /// `report::ReportInput` (observation, diagnosis, remedies tried, switches, local time…).
 #[wasm_bindgen(js_name = buildReport)]
 pub fn build_report(input: JsValue) -> Result<JsValue, JsValue> {
-    let mut input: crate::report::ReportInput = from_js(input, "report input")?;
+    // Read through `serde_json::Value` (one deserializer for all support types) with the
+    // field path and position in errors.
+    let mut input = crate::report::ReportInput::from_json(&js_json(input, "report input")?)?;
     if input.generated_at.is_none() {
         // SystemTime traps on wasm32-unknown-unknown; the JS clock is the one to ask.
         let now = js_sys::Date::new_0().to_iso_string();
