@@ -62,6 +62,13 @@ if ! base=$(smoke "$WASM" 2>&1); then
   exit 1
 fi
 
+# wasm-opt: one on PATH (setup.sh records it), else the one from npm's `binaryen` package (a
+# devDependency: binaryen itself compiled to JS/wasm, run by Node, so it installs from the npm
+# registry where no prebuilt binary can be downloaded). Debian 12's binaryen 108 is too old: its
+# output breaks wasm-bindgen's externref table initialisation, which the smoke test catches.
+if [ -z "${GD_WASM_OPT:-}" ] && [ -x "$ROOT/node_modules/.bin/wasm-opt" ]; then
+  GD_WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
+fi
 if [ -n "${GD_WASM_OPT:-}" ] && [ -x "$GD_WASM_OPT" ]; then
   # Rust >= 1.82 emits these features by default for wasm32-unknown-unknown; binaryen must be
   # told about them or it rejects the module.
@@ -79,6 +86,6 @@ if [ -n "${GD_WASM_OPT:-}" ] && [ -x "$GD_WASM_OPT" ]; then
   fi
   rm -f "$TMP.log"
 else
-  echo "build-wasm: wasm-opt SKIPPED: binaryen is not installed (apt-get install binaryen); shipping the unoptimised module"
+  echo "build-wasm: wasm-opt SKIPPED: no wasm-opt on PATH and node_modules/.bin/wasm-opt missing (run make setup: npm ci installs binaryen); shipping the unoptimised module"
 fi
 echo "build-wasm: $WASM ($(stat -c %s "$WASM") bytes, engine $(smoke "$WASM" | cut -d' ' -f2-)) in $(( $(date +%s) - t0 ))s"
