@@ -196,7 +196,10 @@ fn check(l: &Loaded, d: &Diagnosis) -> Vec<String> {
     }
     for m in [&d.title, &d.summary] {
         if m.text.contains("unknown vendor") {
-            f.push(format!("message {} names the missing vendor: {:?}", m.id, m.text));
+            f.push(format!(
+                "message {} names the missing vendor: {:?}",
+                m.id, m.text
+            ));
         }
     }
     for r in &d.remedies {
