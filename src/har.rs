@@ -17,7 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use serde_json::Value;
 
-use crate::jsonv::{as_obj, as_str, field, invalid, opt_string, string, Bad, Obj, R};
+use crate::jsonv::{as_obj, as_str, field, items, opt_string, string, Bad, Obj, R};
 use crate::model::{Diagnosis, Header, Observation};
 use crate::{Error, Result};
 
@@ -409,57 +409,51 @@ fn entry(v: &Value, index: usize, browser: Option<&str>) -> R<HarItem> {
         ),
         (Some(_), None) => None,
     };
-    let failed = net_error.is_some() || status.is_some_and(|s| s >= 400);
-    let status_line = match status {
-        Some(s) => {
-            let v = field(resp, "httpVersion", as_str).map_err(in_resp)?;
-            let v = v.unwrap_or("").trim();
-            let t = status_text.unwrap_or("").trim();
-            let v = if v.is_empty() { "HTTP/1.1" } else { v };
-            let mut line = v.to_ascii_uppercase();
-            line.push(' ');
-            line.push_str(&s.to_string());
-            if !t.is_empty() {
-                line.push(' ');
-                line.push_str(t);
-            }
-            Some(line)
-        }
-        None => None,
+    // Everything owned goes straight into `obs`, so an error drops one value rather than a
+    // cascade of locals (that drop code was a third of this function's WASM size).
+    let mut obs = Observation {
+        status,
+        net_error,
+        ..Observation::default()
     };
-    let (body, body_truncated) =
+    let failed = obs.net_error.is_some() || status.is_some_and(|s| s >= 400);
+    if let Some(s) = status {
+        let v = field(resp, "httpVersion", as_str).map_err(in_resp)?;
+        let v = v.unwrap_or("").trim();
+        let t = status_text.unwrap_or("").trim();
+        let v = if v.is_empty() { "HTTP/1.1" } else { v };
+        let mut line = v.to_ascii_uppercase();
+        line.push(' ');
+        line.push_str(&s.to_string());
+        if !t.is_empty() {
+            line.push(' ');
+            line.push_str(t);
+        }
+        obs.status_line = Some(line);
+    }
+    (obs.body, obs.body_truncated) =
         decode_body(content, status.is_some()).map_err(|b| in_resp(b.under("content")))?;
     let in_req = |b: Bad| b.under("request");
+    obs.url = string(req, "url").map_err(in_req)?;
+    obs.method = opt_string(req, "method").map_err(in_req)?;
+    obs.headers = list_headers(resp)
+        .map_err(in_resp)?
+        .into_iter()
+        .map(|(n, v)| Header::new(n, v))
+        .collect();
+    obs.observed_at = opt_string(e, "startedDateTime")?;
+    obs.browser = browser.map(str::to_string);
     Ok(HarItem {
         index,
         class,
         failed,
-        observation: Observation {
-            url: string(req, "url").map_err(in_req)?,
-            method: opt_string(req, "method").map_err(in_req)?,
-            status,
-            status_line,
-            headers: list_headers(resp)
-                .map_err(in_resp)?
-                .into_iter()
-                .map(|(n, v)| Header::new(n, v))
-                .collect(),
-            body,
-            body_truncated,
-            net_error,
-            browser: browser.map(str::to_string),
-            os: None,
-            observed_at: opt_string(e, "startedDateTime")?,
-        },
+        observation: obs,
     })
 }
 
 /// `headers: [{name, value}]` of a request or response, borrowed.
 fn list_headers(o: &Obj) -> R<Vec<(&str, &str)>> {
-    let Some(items) = field(o, "headers", |v| {
-        v.as_array().ok_or_else(|| invalid(v, "a list"))
-    })?
-    else {
+    let Some(items) = items(o, "headers")? else {
         return Ok(Vec::new());
     };
     let mut out = Vec::with_capacity(items.len());

@@ -85,23 +85,28 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
+#[inline(never)]
 pub(crate) fn invalid(v: &Value, expected: &str) -> Bad {
     Bad::new(format!("invalid type: {}, expected {expected}", kind_of(v)))
 }
 
+#[inline(never)]
 pub(crate) fn as_obj<'a>(v: &'a Value, what: &str) -> R<&'a Obj> {
     v.as_object().ok_or_else(|| invalid(v, what))
 }
 
+#[inline(never)]
 pub(crate) fn as_str(v: &Value) -> R<&str> {
     v.as_str().ok_or_else(|| invalid(v, "a string"))
 }
 
+#[inline(never)]
 pub(crate) fn as_bool(v: &Value) -> R<bool> {
     v.as_bool().ok_or_else(|| invalid(v, "a boolean"))
 }
 
 /// A non-negative integer no larger than `max` (floats are refused, as serde does for ints).
+#[inline(never)]
 pub(crate) fn as_uint(v: &Value, max: u64) -> R<u64> {
     match v.as_u64() {
         Some(n) if n <= max => Ok(n),
@@ -113,11 +118,16 @@ pub(crate) fn as_uint(v: &Value, max: u64) -> R<u64> {
 }
 
 /// Any number as `f64` (for `confidence`).
+#[inline(never)]
 pub(crate) fn as_f64(v: &Value) -> R<f64> {
     v.as_f64().ok_or_else(|| invalid(v, "a number"))
 }
 
 /// `o[key]` converted by `f`; absent or `null` is `None`. Errors name the key.
+///
+/// The helpers here are `#[inline(never)]` (and `field` only generic in its converter): at
+/// opt-level z LLVM otherwise inlines each of them into every field read, which made the
+/// readers several KB each in WASM.
 pub(crate) fn field<'a, T>(
     o: &'a Obj,
     key: &'static str,
@@ -138,33 +148,43 @@ pub(crate) fn required<'a, T>(
     field(o, key, f)?.ok_or_else(|| Bad::new(format!("missing field `{key}`")))
 }
 
+#[inline(never)]
 pub(crate) fn opt_string(o: &Obj, key: &'static str) -> R<Option<String>> {
     field(o, key, |v| as_str(v).map(str::to_string))
 }
 
 /// A string field, `""` when absent.
+#[inline(never)]
 pub(crate) fn string(o: &Obj, key: &'static str) -> R<String> {
     Ok(opt_string(o, key)?.unwrap_or_default())
 }
 
+#[inline(never)]
 pub(crate) fn flag(o: &Obj, key: &'static str) -> R<bool> {
     Ok(field(o, key, as_bool)?.unwrap_or(false))
 }
 
 /// A list whose items are converted by `f`; absent is empty. Errors name the index.
 pub(crate) fn list<T>(o: &Obj, key: &'static str, f: impl Fn(&Value) -> R<T>) -> R<Vec<T>> {
-    let items = field(o, key, |v| v.as_array().ok_or_else(|| invalid(v, "a list")))?;
-    let Some(items) = items else {
+    let Some(items) = items(o, key)? else {
         return Ok(Vec::new());
     };
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, v)| f(v).map_err(|e| e.within(Seg::Idx(i)).within(Seg::Key(key))))
-        .collect()
+    // A plain loop: `collect::<Result<Vec<_>, _>>()` costs an iterator adapter per item type.
+    let mut out = Vec::with_capacity(items.len());
+    for (i, v) in items.iter().enumerate() {
+        out.push(f(v).map_err(|e| e.within(Seg::Idx(i)).under(key))?);
+    }
+    Ok(out)
+}
+
+/// `o[key]` as a list; absent or `null` is `None`.
+#[inline(never)]
+pub(crate) fn items<'a>(o: &'a Obj, key: &'static str) -> R<Option<&'a Vec<Value>>> {
+    field(o, key, |v| v.as_array().ok_or_else(|| invalid(v, "a list")))
 }
 
 /// A string that must be one of `ids`; returns its index.
+#[inline(never)]
 pub(crate) fn one_of(v: &Value, ids: &[&str]) -> R<usize> {
     let s = as_str(v)?;
     ids.iter().position(|id| *id == s).ok_or_else(|| {
@@ -185,6 +205,7 @@ pub(crate) fn one_of(v: &Value, ids: &[&str]) -> R<usize> {
 }
 
 /// Parses `json` and reads it with `f`; errors are one line, `{what}: … at line L column C`.
+#[inline(never)]
 pub(crate) fn read_json<T>(json: &str, what: &str, f: fn(&Value) -> R<T>) -> crate::Result<T> {
     let bad = |e: serde_json::Error| crate::Error::bad_input(format!("{what}: {e}"));
     let v: Value = serde_json::from_str(json).map_err(bad)?;
@@ -194,6 +215,7 @@ pub(crate) fn read_json<T>(json: &str, what: &str, f: fn(&Value) -> R<T>) -> cra
 /// The error for `bad` with serde_json's position of the field it names: the text is walked
 /// again (only on this error path) down `bad`'s path, and serde_json attaches its `line L
 /// column C` to the error raised there. A missing field points at the end of its object.
+#[inline(never)]
 pub(crate) fn locate(json: &str, bad: &Bad) -> serde_json::Error {
     let path = bad.path();
     let msg = bad.to_string();

@@ -426,7 +426,10 @@ fn schema_text(v: &Value) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading reports and report input from a `serde_json::Value` (see `jsonv`: one deserializer
+// Reading reports and report input from a `serde_json::Value`. Fields are assigned one by one
+// into a value built first (clippy's field_reassign_with_default is allowed on these
+// functions): with a struct literal, every `?` drops the fields read before it, and that drop
+// code, repeated per field, was most of these functions' WASM size. (see `jsonv`: one deserializer
 // for everything instead of one per struct keeps the WASM build small). Lenient as before:
 // absent or `null` fields take defaults; a required field missing or a field of the wrong type
 // is an error naming the field.
@@ -525,63 +528,73 @@ fn remedy_tried(v: &Value) -> R<RemedyTried> {
 }
 
 /// An observation as the extension sends it (the shape of [`Observation`]'s serde derive).
+#[allow(clippy::field_reassign_with_default)]
 pub(crate) fn observation(v: &Value) -> R<Observation> {
     let o = as_obj(v, "an observation object")?;
-    Ok(Observation {
-        url: string(o, "url")?,
-        method: opt_string(o, "method")?,
-        status: field(o, "status", u16_)?,
-        status_line: opt_string(o, "status_line")?,
-        headers: list(o, "headers", header)?,
-        body: opt_string(o, "body")?,
-        body_truncated: flag(o, "body_truncated")?,
-        net_error: opt_string(o, "net_error")?,
-        browser: opt_string(o, "browser")?,
-        os: opt_string(o, "os")?,
-        observed_at: opt_string(o, "observed_at")?,
-    })
+    let mut obs = Observation::default();
+    obs.url = string(o, "url")?;
+    obs.method = opt_string(o, "method")?;
+    obs.status = field(o, "status", u16_)?;
+    obs.status_line = opt_string(o, "status_line")?;
+    obs.headers = list(o, "headers", header)?;
+    obs.body = opt_string(o, "body")?;
+    obs.body_truncated = flag(o, "body_truncated")?;
+    obs.net_error = opt_string(o, "net_error")?;
+    obs.browser = opt_string(o, "browser")?;
+    obs.os = opt_string(o, "os")?;
+    obs.observed_at = opt_string(o, "observed_at")?;
+    Ok(obs)
 }
 
+#[allow(clippy::field_reassign_with_default)]
 fn diagnosis_input(v: &Value) -> R<DiagnosisInput> {
     let o = as_obj(v, "a diagnosis object")?;
-    let title = field(o, "title", |v| {
-        let t = as_obj(v, "a message object")?;
-        Ok(TitleInput {
-            id: string(t, "id")?,
-            text: string(t, "text")?,
-        })
-    })?;
-    Ok(DiagnosisInput {
+    let mut d = DiagnosisInput {
         kind: required(o, "kind", kind)?,
-        family: required(o, "family", as_str)?.into(),
-        variant: opt_string(o, "variant")?,
-        code: field(o, "code", u32_)?,
         fault: required(o, "fault", fault)?,
-        confidence: field(o, "confidence", f32_)?.unwrap_or(0.0),
-        title: title.unwrap_or_default(),
-        evidence: list(o, "evidence", evidence)?,
-        ids: list(o, "ids", request_id)?,
-        engine_version: string(o, "engine_version")?,
-        signatures_version: string(o, "signatures_version")?,
-    })
+        family: required(o, "family", as_str)?.into(),
+        variant: None,
+        code: None,
+        confidence: 0.0,
+        title: TitleInput::default(),
+        evidence: Vec::new(),
+        ids: Vec::new(),
+        engine_version: String::new(),
+        signatures_version: String::new(),
+    };
+    d.variant = opt_string(o, "variant")?;
+    d.code = field(o, "code", u32_)?;
+    d.confidence = field(o, "confidence", f32_)?.unwrap_or(0.0);
+    d.title = section(o, "title", |t| {
+        let mut title = TitleInput::default();
+        title.id = string(t, "id")?;
+        title.text = string(t, "text")?;
+        Ok(title)
+    })?;
+    d.evidence = list(o, "evidence", evidence)?;
+    d.ids = list(o, "ids", request_id)?;
+    d.engine_version = string(o, "engine_version")?;
+    d.signatures_version = string(o, "signatures_version")?;
+    Ok(d)
 }
 
+#[allow(clippy::field_reassign_with_default)]
 fn report_input(v: &Value) -> R<ReportInput> {
     let o = as_obj(v, "a report input object")?;
-    Ok(ReportInput {
-        observation: field(o, "observation", observation)?.unwrap_or_default(),
-        diagnosis: field(o, "diagnosis", diagnosis_input)?,
-        remedies_tried: list(o, "remedies_tried", remedy_tried)?,
-        recent_failures: field(o, "recent_failures", u32_)?.unwrap_or(0),
-        keep_query: flag(o, "keep_query")?,
-        include_excerpt: flag(o, "include_excerpt")?,
-        local_time: opt_string(o, "local_time")?,
-        time_zone: opt_string(o, "time_zone")?,
-        extension_version: opt_string(o, "extension_version")?,
-        browser: opt_string(o, "browser")?,
-        os: opt_string(o, "os")?,
-        generated_at: field(o, "generated_at", time_value)?,
-    })
+    let mut input = ReportInput::default();
+    input.observation = field(o, "observation", observation)?.unwrap_or_default();
+    input.diagnosis = field(o, "diagnosis", diagnosis_input)?;
+    input.remedies_tried = list(o, "remedies_tried", remedy_tried)?;
+    input.recent_failures = field(o, "recent_failures", u32_)?.unwrap_or(0);
+    input.keep_query = flag(o, "keep_query")?;
+    input.include_excerpt = flag(o, "include_excerpt")?;
+    input.local_time = opt_string(o, "local_time")?;
+    input.time_zone = opt_string(o, "time_zone")?;
+    input.extension_version = opt_string(o, "extension_version")?;
+    input.browser = opt_string(o, "browser")?;
+    input.os = opt_string(o, "os")?;
+    input.generated_at = field(o, "generated_at", time_value)?;
+    Ok(input)
 }
 
 impl ReportInput {
@@ -623,67 +636,86 @@ fn section<T: Default>(o: &Obj, key: &'static str, f: impl FnOnce(&Obj) -> R<T>)
     Ok(field(o, key, |v| f(as_obj(v, "an object")?))?.unwrap_or_default())
 }
 
+#[allow(clippy::field_reassign_with_default)]
 fn report_from_obj(o: &Obj) -> R<Report> {
-    Ok(Report {
-        report_schema: required(o, "report_schema", u32_)?,
-        versions: section(o, "versions", |ve| {
-            Ok(Versions {
-                extension: opt_string(ve, "extension")?,
-                engine: string(ve, "engine")?,
-                signatures: string(ve, "signatures")?,
-            })
-        })?,
-        time: section(o, "time", |ti| {
-            Ok(ReportTime {
-                utc: opt_string(ti, "utc")?,
-                local: opt_string(ti, "local")?,
-                time_zone: opt_string(ti, "time_zone")?,
-            })
-        })?,
-        client: section(o, "client", |cl| {
-            Ok(Client {
-                browser: opt_string(cl, "browser")?,
-                os: opt_string(cl, "os")?,
-            })
-        })?,
-        request: section(o, "request", |rq| {
-            Ok(ReportRequest {
-                url: string(rq, "url")?,
-                query_kept: flag(rq, "query_kept")?,
-                method: opt_string(rq, "method")?,
-            })
-        })?,
-        response: section(o, "response", |rs| {
-            Ok(ReportResponse {
-                status: field(rs, "status", u16_)?,
-                status_line: opt_string(rs, "status_line")?,
-                headers: list(rs, "headers", header)?,
-                net_error: opt_string(rs, "net_error")?,
-                body_length: field(rs, "body_length", |v| as_uint(v, u64::MAX))?,
-                body_blank: flag(rs, "body_blank")?,
-                body_truncated: flag(rs, "body_truncated")?,
-                excerpt: opt_string(rs, "excerpt")?,
-                signals: strings(rs, "signals")?,
-            })
-        })?,
-        ids: list(o, "ids", request_id)?,
-        diagnosis: required(o, "diagnosis", |v| {
-            let d = as_obj(v, "a diagnosis object")?;
-            Ok(RecordedDiagnosis {
-                kind: required(d, "kind", kind)?,
-                family: required(d, "family", as_str)?.into(),
-                variant: opt_string(d, "variant")?,
-                code: field(d, "code", u32_)?,
-                fault: required(d, "fault", fault)?,
-                title: string(d, "title")?,
-                title_id: string(d, "title_id")?,
-                confidence: field(d, "confidence", f32_)?.unwrap_or(0.0),
-            })
-        })?,
-        remedies_tried: list(o, "remedies_tried", remedy_tried)?,
-        recent_failures: field(o, "recent_failures", u32_)?.unwrap_or(0),
-        warnings: strings(o, "warnings")?,
-    })
+    let report_schema = required(o, "report_schema", u32_)?;
+    let diagnosis = required(o, "diagnosis", |v| {
+        let d = as_obj(v, "a diagnosis object")?;
+        let mut r = RecordedDiagnosis {
+            kind: required(d, "kind", kind)?,
+            fault: required(d, "fault", fault)?,
+            family: required(d, "family", as_str)?.into(),
+            variant: None,
+            code: None,
+            title: String::new(),
+            title_id: String::new(),
+            confidence: 0.0,
+        };
+        r.variant = opt_string(d, "variant")?;
+        r.code = field(d, "code", u32_)?;
+        r.title = string(d, "title")?;
+        r.title_id = string(d, "title_id")?;
+        r.confidence = field(d, "confidence", f32_)?.unwrap_or(0.0);
+        Ok(r)
+    })?;
+    let mut r = Report {
+        report_schema,
+        diagnosis,
+        versions: Versions::default(),
+        time: ReportTime::default(),
+        client: Client::default(),
+        request: ReportRequest::default(),
+        response: ReportResponse::default(),
+        ids: Vec::new(),
+        remedies_tried: Vec::new(),
+        recent_failures: 0,
+        warnings: Vec::new(),
+    };
+    r.versions = section(o, "versions", |ve| {
+        let mut x = Versions::default();
+        x.extension = opt_string(ve, "extension")?;
+        x.engine = string(ve, "engine")?;
+        x.signatures = string(ve, "signatures")?;
+        Ok(x)
+    })?;
+    r.time = section(o, "time", |ti| {
+        let mut x = ReportTime::default();
+        x.utc = opt_string(ti, "utc")?;
+        x.local = opt_string(ti, "local")?;
+        x.time_zone = opt_string(ti, "time_zone")?;
+        Ok(x)
+    })?;
+    r.client = section(o, "client", |cl| {
+        let mut x = Client::default();
+        x.browser = opt_string(cl, "browser")?;
+        x.os = opt_string(cl, "os")?;
+        Ok(x)
+    })?;
+    r.request = section(o, "request", |rq| {
+        let mut x = ReportRequest::default();
+        x.url = string(rq, "url")?;
+        x.query_kept = flag(rq, "query_kept")?;
+        x.method = opt_string(rq, "method")?;
+        Ok(x)
+    })?;
+    r.response = section(o, "response", |rs| {
+        let mut x = ReportResponse::default();
+        x.status = field(rs, "status", u16_)?;
+        x.status_line = opt_string(rs, "status_line")?;
+        x.headers = list(rs, "headers", header)?;
+        x.net_error = opt_string(rs, "net_error")?;
+        x.body_length = field(rs, "body_length", |v| as_uint(v, u64::MAX))?;
+        x.body_blank = flag(rs, "body_blank")?;
+        x.body_truncated = flag(rs, "body_truncated")?;
+        x.excerpt = opt_string(rs, "excerpt")?;
+        x.signals = strings(rs, "signals")?;
+        Ok(x)
+    })?;
+    r.ids = list(o, "ids", request_id)?;
+    r.remedies_tried = list(o, "remedies_tried", remedy_tried)?;
+    r.recent_failures = field(o, "recent_failures", u32_)?.unwrap_or(0);
+    r.warnings = strings(o, "warnings")?;
+    Ok(r)
 }
 
 /// An RFC 3339 string or epoch milliseconds; stored as RFC 3339 UTC when it can be.
