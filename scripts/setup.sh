@@ -266,7 +266,9 @@ cargo_tool cargo-fuzz cargo-fuzz ""
 # ---------------------------------------------------------------------------------------------
 # 4. System packages: headless browsers for the end-to-end tests, binaryen for wasm-opt.
 step "browsers (apt)"
-BROWSER_PKGS=(chromium chromium-driver firefox-esr)
+# chromium-l10n: Debian's chromium ships only en-US without it, and the German popup e2e test
+# (tests/e2e/popup-de.test.mjs) needs Chromium to switch UI language.
+BROWSER_PKGS=(chromium chromium-driver chromium-l10n firefox-esr)
 if [ "$WANT_BROWSERS" = 0 ]; then
   did "skipped (--no-browsers)"; end_step skip
 elif can_apt; then
