@@ -17,7 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use serde_json::Value;
 
-use crate::jsonv::{as_obj, as_str, field, items, opt_string, string, Bad, Obj, R};
+use crate::jsonv::{finish, Rd, Slot, R};
 use crate::model::{Diagnosis, Header, Observation};
 use crate::{Error, Result};
 
@@ -372,31 +372,24 @@ struct RawEntry<'a> {
 }
 
 fn entry(v: &Value, index: usize, browser: Option<&str>) -> R<HarItem> {
-    let e = as_obj(v, "a HAR entry object")?;
-    let empty = Obj::new();
-    let req = field(e, "request", |v| as_obj(v, "an object"))?.unwrap_or(&empty);
-    let resp = field(e, "response", |v| as_obj(v, "an object"))?.unwrap_or(&empty);
-    let content = field(resp, "content", |v| as_obj(v, "an object"))?.unwrap_or(&empty);
+    let slot = Slot::default();
+    let e = Rd::root(v, "a HAR entry object", &slot);
+    let (req, resp) = (e.obj("request"), e.obj("response"));
+    let content = resp.obj("content");
     let raw = RawEntry {
-        resource_type: field(e, "_resourceType", as_str)?,
-        initiator_kind: field(e, "_initiator", |v| {
-            field(as_obj(v, "an object")?, "type", as_str)
-        })?
-        .flatten(),
-        request_headers: list_headers(req).map_err(|b| b.under("request"))?,
-        mime_type: field(content, "mimeType", as_str)
-            .map_err(|b| b.under("content").under("response"))?,
+        resource_type: e.str("_resourceType"),
+        initiator_kind: e.obj("_initiator").str("type"),
+        request_headers: headers(&req),
+        mime_type: content.str("mimeType"),
     };
     let class = raw.classify();
-    let status = lenient_int(resp.get("status").unwrap_or(&Value::Null))
+    let status = resp
+        .get("status")
+        .and_then(lenient_int)
         .and_then(|s| u16::try_from(s).ok())
         .filter(|s| (100..=999).contains(s));
-    let in_resp = |b: Bad| b.under("response");
-    let status_text = field(resp, "statusText", as_str).map_err(in_resp)?;
-    let error = field(resp, "_error", as_str)
-        .map_err(in_resp)?
-        .map(str::trim)
-        .filter(|e| !e.is_empty());
+    let status_text = resp.str("statusText");
+    let error = resp.str("_error").map(str::trim).filter(|e| !e.is_empty());
     let net_error = match (status, error) {
         (_, Some(e)) => Some(e.to_string()),
         // Firefox writes status 0 without an error code; say what we know.
@@ -409,17 +402,10 @@ fn entry(v: &Value, index: usize, browser: Option<&str>) -> R<HarItem> {
         ),
         (Some(_), None) => None,
     };
-    // Everything owned goes straight into `obs`, so an error drops one value rather than a
-    // cascade of locals (that drop code was a third of this function's WASM size).
-    let mut obs = Observation {
-        status,
-        net_error,
-        ..Observation::default()
-    };
-    let failed = obs.net_error.is_some() || status.is_some_and(|s| s >= 400);
-    if let Some(s) = status {
-        let v = field(resp, "httpVersion", as_str).map_err(in_resp)?;
-        let v = v.unwrap_or("").trim();
+    let failed = net_error.is_some() || status.is_some_and(|s| s >= 400);
+    let http_version = resp.str("httpVersion");
+    let status_line = status.map(|s| {
+        let v = http_version.unwrap_or("").trim();
         let t = status_text.unwrap_or("").trim();
         let v = if v.is_empty() { "HTTP/1.1" } else { v };
         let mut line = v.to_ascii_uppercase();
@@ -429,50 +415,41 @@ fn entry(v: &Value, index: usize, browser: Option<&str>) -> R<HarItem> {
             line.push(' ');
             line.push_str(t);
         }
-        obs.status_line = Some(line);
-    }
-    (obs.body, obs.body_truncated) =
-        decode_body(content, status.is_some()).map_err(|b| in_resp(b.under("content")))?;
-    let in_req = |b: Bad| b.under("request");
-    obs.url = string(req, "url").map_err(in_req)?;
-    obs.method = opt_string(req, "method").map_err(in_req)?;
-    obs.headers = list_headers(resp)
-        .map_err(in_resp)?
-        .into_iter()
-        .map(|(n, v)| Header::new(n, v))
-        .collect();
-    obs.observed_at = opt_string(e, "startedDateTime")?;
-    obs.browser = browser.map(str::to_string);
-    Ok(HarItem {
+        line
+    });
+    let (body, body_truncated) = decode_body(&content, status.is_some());
+    let item = HarItem {
         index,
         class,
         failed,
-        observation: obs,
-    })
+        observation: Observation {
+            url: req.string("url"),
+            method: req.opt_string("method"),
+            status,
+            status_line,
+            headers: headers(&resp)
+                .into_iter()
+                .map(|(n, v)| Header::new(n, v))
+                .collect(),
+            body,
+            body_truncated,
+            net_error,
+            browser: browser.map(str::to_string),
+            os: None,
+            observed_at: e.opt_string("startedDateTime"),
+        },
+    };
+    finish(&slot, item)
 }
 
 /// `headers: [{name, value}]` of a request or response, borrowed.
-fn list_headers(o: &Obj) -> R<Vec<(&str, &str)>> {
-    let Some(items) = items(o, "headers")? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::with_capacity(items.len());
-    fn one(h: &Value) -> R<(&str, &str)> {
-        let h = as_obj(h, "a header object")?;
-        Ok((
-            field(h, "name", as_str)?.unwrap_or(""),
-            field(h, "value", as_str)?.unwrap_or(""),
-        ))
+fn headers<'a>(o: &'a Rd<'a>) -> Vec<(&'a str, &'a str)> {
+    let mut out = Vec::new();
+    for (i, v) in o.list("headers").iter().enumerate() {
+        let h = o.item("headers", i, v, "a header object");
+        out.push((h.str("name").unwrap_or(""), h.str("value").unwrap_or("")));
     }
-    for (i, h) in items.iter().enumerate() {
-        match one(h) {
-            Ok(p) => out.push(p),
-            Err(b) => {
-                return Err(Bad::new(format!("headers[{i}]: {b}")));
-            }
-        }
-    }
-    Ok(out)
+    out
 }
 
 /// Numbers as numbers, floats, or numeric strings; anything else is `None` rather than an
@@ -550,23 +527,25 @@ fn is_static_mime(m: &str) -> bool {
 /// with `size` 0 on a real response is a genuinely empty body (a blank page), which the engine
 /// must see as `Some("")`; an absent text otherwise means "not recorded". Only the first
 /// [`TEXT_CAP`] bytes of `text` are ever copied out of the entry.
-fn decode_body(c: &Obj, has_response: bool) -> R<(Option<String>, bool)> {
-    let Some(t) = field(c, "text", as_str)? else {
-        let size = field(c, "size", |v| Ok(lenient_int(v)))?.flatten();
+fn decode_body(c: &Rd, has_response: bool) -> (Option<String>, bool) {
+    let Some(t) = c.str("text") else {
+        let size = c.get("size").and_then(lenient_int);
         let empty = has_response && size == Some(0);
-        return Ok((empty.then(String::new), false));
+        return (empty.then(String::new), false);
     };
     let mut end = t.len().min(TEXT_CAP);
     while !t.is_char_boundary(end) {
         end -= 1;
     }
     let (text, text_cut) = (&t[..end], end < t.len());
-    let base64 = field(c, "encoding", as_str)?.is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+    let base64 = c
+        .str("encoding")
+        .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
     let (mut bytes, mut cut) = if base64 {
         match base64_decode(text) {
             Some(b) => (b, text_cut),
             // Not valid base64 after all: keep nothing rather than garbage.
-            None => return Ok((None, false)),
+            None => return (None, false),
         }
     } else {
         (text.as_bytes().to_vec(), text_cut)
@@ -579,7 +558,7 @@ fn decode_body(c: &Obj, has_response: bool) -> R<(Option<String>, bool)> {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
-    Ok((Some(text), cut))
+    (Some(text), cut)
 }
 
 /// Standard base64 (RFC 4648 §4), whitespace ignored. A cut input decodes up to its last

@@ -6,6 +6,7 @@
 //! Errors carry the path of the offending field; [`locate`] turns that path back into
 //! serde_json's `line L column C` when the caller still has the text.
 
+use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -91,117 +92,221 @@ pub(crate) fn invalid(v: &Value, expected: &str) -> Bad {
 }
 
 #[inline(never)]
-pub(crate) fn as_obj<'a>(v: &'a Value, what: &str) -> R<&'a Obj> {
-    v.as_object().ok_or_else(|| invalid(v, what))
-}
-
-#[inline(never)]
-pub(crate) fn as_str(v: &Value) -> R<&str> {
-    v.as_str().ok_or_else(|| invalid(v, "a string"))
-}
-
-#[inline(never)]
-pub(crate) fn as_bool(v: &Value) -> R<bool> {
-    v.as_bool().ok_or_else(|| invalid(v, "a boolean"))
-}
-
-/// A non-negative integer no larger than `max` (floats are refused, as serde does for ints).
-#[inline(never)]
-pub(crate) fn as_uint(v: &Value, max: u64) -> R<u64> {
-    match v.as_u64() {
-        Some(n) if n <= max => Ok(n),
-        Some(_) => Err(Bad::new(format!(
-            "invalid value: integer too large (max {max})"
-        ))),
-        None => Err(invalid(v, "a non-negative integer")),
-    }
-}
-
-/// Any number as `f64` (for `confidence`).
-#[inline(never)]
-pub(crate) fn as_f64(v: &Value) -> R<f64> {
-    v.as_f64().ok_or_else(|| invalid(v, "a number"))
-}
-
-/// `o[key]` converted by `f`; absent or `null` is `None`. Errors name the key.
-///
-/// The helpers here are `#[inline(never)]` (and `field` only generic in its converter): at
-/// opt-level z LLVM otherwise inlines each of them into every field read, which made the
-/// readers several KB each in WASM.
-pub(crate) fn field<'a, T>(
-    o: &'a Obj,
-    key: &'static str,
-    f: impl FnOnce(&'a Value) -> R<T>,
-) -> R<Option<T>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => f(v).map(Some).map_err(|e| e.within(Seg::Key(key))),
-    }
-}
-
-/// Like [`field`], but absence is an error (`missing field `key``).
-pub(crate) fn required<'a, T>(
-    o: &'a Obj,
-    key: &'static str,
-    f: impl FnOnce(&'a Value) -> R<T>,
-) -> R<T> {
-    field(o, key, f)?.ok_or_else(|| Bad::new(format!("missing field `{key}`")))
-}
-
-#[inline(never)]
-pub(crate) fn opt_string(o: &Obj, key: &'static str) -> R<Option<String>> {
-    field(o, key, |v| as_str(v).map(str::to_string))
-}
-
-/// A string field, `""` when absent.
-#[inline(never)]
-pub(crate) fn string(o: &Obj, key: &'static str) -> R<String> {
-    Ok(opt_string(o, key)?.unwrap_or_default())
-}
-
-#[inline(never)]
-pub(crate) fn flag(o: &Obj, key: &'static str) -> R<bool> {
-    Ok(field(o, key, as_bool)?.unwrap_or(false))
-}
-
-/// A list whose items are converted by `f`; absent is empty. Errors name the index.
-pub(crate) fn list<T>(o: &Obj, key: &'static str, f: impl Fn(&Value) -> R<T>) -> R<Vec<T>> {
-    let Some(items) = items(o, key)? else {
-        return Ok(Vec::new());
-    };
-    // A plain loop: `collect::<Result<Vec<_>, _>>()` costs an iterator adapter per item type.
-    let mut out = Vec::with_capacity(items.len());
-    for (i, v) in items.iter().enumerate() {
-        out.push(f(v).map_err(|e| e.within(Seg::Idx(i)).under(key))?);
-    }
-    Ok(out)
-}
-
-/// `o[key]` as a list; absent or `null` is `None`.
-#[inline(never)]
-pub(crate) fn items<'a>(o: &'a Obj, key: &'static str) -> R<Option<&'a Vec<Value>>> {
-    field(o, key, |v| v.as_array().ok_or_else(|| invalid(v, "a list")))
-}
-
-/// A string that must be one of `ids`; returns its index.
-#[inline(never)]
-pub(crate) fn one_of(v: &Value, ids: &[&str]) -> R<usize> {
-    let s = as_str(v)?;
-    ids.iter().position(|id| *id == s).ok_or_else(|| {
-        let mut m = format!(
-            "unknown variant `{}`, expected one of ",
-            crate::report::clean(s, 40)
-        );
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                m.push_str(", ");
-            }
-            m.push('`');
-            m.push_str(id);
-            m.push('`');
+/// `unknown variant `x`, expected one of `a`, `b`` (serde's wording).
+fn unknown_variant(s: &str, ids: &[&str]) -> Bad {
+    let mut m = format!(
+        "unknown variant `{}`, expected one of ",
+        crate::report::clean(s, 40)
+    );
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            m.push_str(", ");
         }
-        Bad::new(m)
-    })
+        m.push('`');
+        m.push_str(id);
+        m.push('`');
+    }
+    Bad::new(m)
+}
+
+/// The first unusable field met while reading one document.
+pub(crate) type Slot = Cell<Option<Bad>>;
+
+/// Reads the fields of one JSON object. A read never fails: a field of the wrong type (or a
+/// required one missing) is recorded in the shared [`Slot`] (the first one only) and the read
+/// returns the default, and the caller checks the slot once at the end ([`finish`]). Readers
+/// built this way are plain struct literals of calls, without a `?` and its drop code per
+/// field, which is what keeps them small in WASM.
+pub(crate) struct Rd<'a> {
+    /// `None` when the object is absent: every read gives its default.
+    o: Option<&'a Obj>,
+    /// Where this object sits in its parent, for error paths.
+    at: Option<(&'a Rd<'a>, Seg, Option<usize>)>,
+    slot: &'a Slot,
+}
+
+impl<'a> Rd<'a> {
+    /// The reader of a whole document; `what` names the object it must be.
+    pub fn root(v: &'a Value, what: &str, slot: &'a Slot) -> Self {
+        let rd = Rd {
+            o: v.as_object(),
+            at: None,
+            slot,
+        };
+        if rd.o.is_none() {
+            rd.fail(None, invalid(v, what));
+        }
+        rd
+    }
+
+    /// Records `bad` (at `key` under this object) unless an earlier error is already kept.
+    #[inline(never)]
+    fn fail(&self, key: Option<&'static str>, mut bad: Bad) {
+        if let Some(prev) = self.slot.take() {
+            self.slot.set(Some(prev));
+            return;
+        }
+        if let Some(k) = key {
+            bad = bad.under(k);
+        }
+        let mut node = self;
+        while let Some((parent, seg, idx)) = node.at {
+            if let Some(i) = idx {
+                bad = bad.within(Seg::Idx(i));
+            }
+            bad = bad.within(seg);
+            node = parent;
+        }
+        self.slot.set(Some(bad));
+    }
+
+    /// `o[key]`, with `null` read as absent.
+    #[inline(never)]
+    pub fn get(&self, key: &'static str) -> Option<&'a Value> {
+        self.o?.get(key).filter(|v| !v.is_null())
+    }
+
+    /// `o[key]` or a `missing field` error.
+    #[inline(never)]
+    pub fn need(&self, key: &'static str) -> Option<&'a Value> {
+        let v = self.get(key);
+        if v.is_none() {
+            self.fail(None, Bad::new(format!("missing field `{key}`")));
+        }
+        v
+    }
+
+    /// `v` (the value at `key`) when `ok`, else an invalid-type error and `None`.
+    fn check<T>(&self, key: &'static str, v: &Value, ok: Option<T>, what: &str) -> Option<T> {
+        if ok.is_none() {
+            self.fail(Some(key), invalid(v, what));
+        }
+        ok
+    }
+
+    #[inline(never)]
+    fn str_of(&self, key: &'static str, v: Option<&'a Value>) -> Option<&'a str> {
+        let v = v?;
+        self.check(key, v, v.as_str(), "a string")
+    }
+
+    pub fn str(&self, key: &'static str) -> Option<&'a str> {
+        self.str_of(key, self.get(key))
+    }
+
+    /// A required string.
+    pub fn need_str(&self, key: &'static str) -> &'a str {
+        self.str_of(key, self.need(key)).unwrap_or("")
+    }
+
+    #[inline(never)]
+    pub fn opt_string(&self, key: &'static str) -> Option<String> {
+        self.str(key).map(str::to_string)
+    }
+
+    /// A string, `""` when absent.
+    #[inline(never)]
+    pub fn string(&self, key: &'static str) -> String {
+        self.str(key).unwrap_or("").to_string()
+    }
+
+    #[inline(never)]
+    pub fn flag(&self, key: &'static str) -> bool {
+        let v = self.get(key);
+        v.and_then(|v| self.check(key, v, v.as_bool(), "a boolean"))
+            .unwrap_or(false)
+    }
+
+    /// A non-negative integer no larger than `max` (floats are refused, as serde does).
+    #[inline(never)]
+    pub fn uint(&self, key: &'static str, max: u64) -> Option<u64> {
+        let v = self.get(key)?;
+        let n = self.check(key, v, v.as_u64(), "a non-negative integer")?;
+        if n > max {
+            let msg = format!("invalid value: integer too large (max {max})");
+            self.fail(Some(key), Bad::new(msg));
+            return None;
+        }
+        Some(n)
+    }
+
+    /// Any number, as `f64`.
+    #[inline(never)]
+    pub fn number(&self, key: &'static str) -> Option<f64> {
+        let v = self.get(key)?;
+        self.check(key, v, v.as_f64(), "a number")
+    }
+
+    /// A string that must be one of `ids` (its index); `need` makes it required.
+    #[inline(never)]
+    pub fn one_of(&self, key: &'static str, ids: &[&str], need: bool) -> Option<usize> {
+        let v = if need { self.need(key) } else { self.get(key) };
+        let s = self.str_of(key, v)?;
+        let i = ids.iter().position(|id| *id == s);
+        if i.is_none() {
+            self.fail(Some(key), unknown_variant(s, ids));
+        }
+        i
+    }
+
+    /// The object at `key` (absent: a reader that gives defaults).
+    #[inline(never)]
+    pub fn obj(&'a self, key: &'static str) -> Rd<'a> {
+        let v = self.get(key);
+        Rd {
+            o: v.and_then(|v| self.check(key, v, v.as_object(), "an object")),
+            at: Some((self, Seg::Key(key), None)),
+            slot: self.slot,
+        }
+    }
+
+    /// The list at `key` (absent: empty).
+    #[inline(never)]
+    pub fn list(&self, key: &'static str) -> &'a [Value] {
+        let v = self.get(key);
+        v.and_then(|v| self.check(key, v, v.as_array(), "a list"))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// A reader for item `i` (`v`) of the list at `key`; `what` names the object it must be.
+    #[inline(never)]
+    pub fn item(&'a self, key: &'static str, i: usize, v: &'a Value, what: &str) -> Rd<'a> {
+        let rd = Rd {
+            o: v.as_object(),
+            at: Some((self, Seg::Key(key), Some(i))),
+            slot: self.slot,
+        };
+        if rd.o.is_none() {
+            rd.fail(None, invalid(v, what));
+        }
+        rd
+    }
+
+    /// A list of strings.
+    #[inline(never)]
+    pub fn strings(&self, key: &'static str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, v) in self.list(key).iter().enumerate() {
+            match v.as_str() {
+                Some(s) => out.push(s.to_string()),
+                None => self.fail(None, invalid(v, "a string").within(Seg::Idx(i)).under(key)),
+            }
+        }
+        out
+    }
+
+    /// Records an error about `key` found by the caller.
+    pub fn bad(&self, key: &'static str, bad: Bad) {
+        self.fail(Some(key), bad);
+    }
+}
+
+/// The first error recorded while reading, if any.
+pub(crate) fn finish<T>(slot: &Slot, value: T) -> R<T> {
+    match slot.take() {
+        Some(b) => Err(b),
+        None => Ok(value),
+    }
 }
 
 /// Parses `json` and reads it with `f`; errors are one line, `{what}: … at line L column C`.

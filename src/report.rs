@@ -15,10 +15,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::jsonv::{
-    as_f64, as_obj, as_str, as_uint, field, flag, invalid, list, locate, one_of, opt_string,
-    read_json, required, string, Obj, R,
-};
+use crate::jsonv::{finish, invalid, locate, read_json, Rd, Slot, R};
 use crate::model::{
     Diagnosis, Evidence, EvidenceSource, Fault, Header, Kind, Observation, RequestId,
 };
@@ -404,7 +401,7 @@ pub fn parse(json: &str) -> Result<Report> {
             )))
         }
     }
-    report_from_obj(o).map_err(|b| Error::bad_input(format!("report: {}", locate(json, &b))))
+    report_from_value(&v).map_err(|b| Error::bad_input(format!("report: {}", locate(json, &b))))
 }
 
 /// `report_schema` of any JSON type, as it would be written (`1`, `"1"`, `true`, `{…}`).
@@ -426,10 +423,9 @@ fn schema_text(v: &Value) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading reports and report input from a `serde_json::Value`. Fields are assigned one by one
-// into a value built first (clippy's field_reassign_with_default is allowed on these
-// functions): with a struct literal, every `?` drops the fields read before it, and that drop
-// code, repeated per field, was most of these functions' WASM size. (see `jsonv`: one deserializer
+// Reading reports and report input from a `serde_json::Value` with `jsonv::Rd`: plain struct
+// literals of reads that never fail, the first bad field kept aside and reported at the end
+// (no `?` and its drop code per field: that was most of these readers' WASM size). (see `jsonv`: one deserializer
 // for everything instead of one per struct keeps the WASM build small). Lenient as before:
 // absent or `null` fields take defaults; a required field missing or a field of the wrong type
 // is an error naming the field.
@@ -469,132 +465,133 @@ const SOURCES: [EvidenceSource; 6] = [
     EvidenceSource::Limit,
 ];
 
-fn kind(v: &Value) -> R<Kind> {
-    one_of(v, &KIND_IDS).map(|i| KINDS[i])
+fn kind(rd: &Rd, need: bool) -> Kind {
+    rd.one_of("kind", &KIND_IDS, need)
+        .map_or(Kind::Ok, |i| KINDS[i])
 }
 
-fn fault(v: &Value) -> R<Fault> {
-    one_of(v, &FAULT_IDS).map(|i| FAULTS[i])
+fn fault(rd: &Rd) -> Fault {
+    rd.one_of("fault", &FAULT_IDS, true)
+        .map_or(Fault::Unknown, |i| FAULTS[i])
 }
 
-fn u16_(v: &Value) -> R<u16> {
-    as_uint(v, u16::MAX.into()).map(|n| n as u16)
+fn u32_(rd: &Rd, key: &'static str) -> Option<u32> {
+    rd.uint(key, u32::MAX.into()).map(|n| n as u32)
 }
 
-fn u32_(v: &Value) -> R<u32> {
-    as_uint(v, u32::MAX.into()).map(|n| n as u32)
+fn u16_(rd: &Rd, key: &'static str) -> Option<u16> {
+    rd.uint(key, u16::MAX.into()).map(|n| n as u16)
 }
 
-fn f32_(v: &Value) -> R<f32> {
-    as_f64(v).map(|f| f as f32)
+fn headers(rd: &Rd) -> Vec<Header> {
+    let mut out = Vec::new();
+    for (i, v) in rd.list("headers").iter().enumerate() {
+        let h = rd.item("headers", i, v, "a header object");
+        out.push(Header::new(h.need_str("name"), h.string("value")));
+    }
+    out
 }
 
-fn strings(o: &Obj, key: &'static str) -> R<Vec<String>> {
-    list(o, key, |v| as_str(v).map(str::to_string))
+fn request_ids(rd: &Rd) -> Vec<RequestId> {
+    let mut out = Vec::new();
+    for (i, v) in rd.list("ids").iter().enumerate() {
+        let id = rd.item("ids", i, v, "an id object");
+        out.push(RequestId {
+            kind: id.need_str("kind").into(),
+            value: id.need_str("value").into(),
+        });
+    }
+    out
 }
 
-fn header(v: &Value) -> R<Header> {
-    let o = as_obj(v, "a header object")?;
-    Ok(Header::new(
-        required(o, "name", as_str)?,
-        string(o, "value")?,
-    ))
+fn remedies_tried(rd: &Rd) -> Vec<RemedyTried> {
+    let mut out = Vec::new();
+    for (i, v) in rd.list("remedies_tried").iter().enumerate() {
+        let r = rd.item("remedies_tried", i, v, "a remedy object");
+        out.push(RemedyTried {
+            id: r.string("id"),
+            outcome: r.string("outcome"),
+            at: time_value(&r, "at"),
+        });
+    }
+    out
 }
 
-fn request_id(v: &Value) -> R<RequestId> {
-    let o = as_obj(v, "an id object")?;
-    Ok(RequestId {
-        kind: required(o, "kind", as_str)?.into(),
-        value: required(o, "value", as_str)?.into(),
-    })
-}
-
-fn evidence(v: &Value) -> R<Evidence> {
-    let o = as_obj(v, "an evidence object")?;
-    Ok(Evidence {
-        source: required(o, "source", |v| one_of(v, &SOURCE_IDS).map(|i| SOURCES[i]))?,
-        detail: required(o, "detail", as_str)?.into(),
-        signature: opt_string(o, "signature")?,
-    })
-}
-
-fn remedy_tried(v: &Value) -> R<RemedyTried> {
-    let o = as_obj(v, "a remedy object")?;
-    Ok(RemedyTried {
-        id: string(o, "id")?,
-        outcome: string(o, "outcome")?,
-        at: field(o, "at", time_value)?,
-    })
+fn observation_of(o: &Rd) -> Observation {
+    Observation {
+        url: o.string("url"),
+        method: o.opt_string("method"),
+        status: u16_(o, "status"),
+        status_line: o.opt_string("status_line"),
+        headers: headers(o),
+        body: o.opt_string("body"),
+        body_truncated: o.flag("body_truncated"),
+        net_error: o.opt_string("net_error"),
+        browser: o.opt_string("browser"),
+        os: o.opt_string("os"),
+        observed_at: o.opt_string("observed_at"),
+    }
 }
 
 /// An observation as the extension sends it (the shape of [`Observation`]'s serde derive).
-#[allow(clippy::field_reassign_with_default)]
-pub(crate) fn observation(v: &Value) -> R<Observation> {
-    let o = as_obj(v, "an observation object")?;
-    let mut obs = Observation::default();
-    obs.url = string(o, "url")?;
-    obs.method = opt_string(o, "method")?;
-    obs.status = field(o, "status", u16_)?;
-    obs.status_line = opt_string(o, "status_line")?;
-    obs.headers = list(o, "headers", header)?;
-    obs.body = opt_string(o, "body")?;
-    obs.body_truncated = flag(o, "body_truncated")?;
-    obs.net_error = opt_string(o, "net_error")?;
-    obs.browser = opt_string(o, "browser")?;
-    obs.os = opt_string(o, "os")?;
-    obs.observed_at = opt_string(o, "observed_at")?;
-    Ok(obs)
+fn observation(v: &Value) -> R<Observation> {
+    let slot = Slot::default();
+    let rd = Rd::root(v, "an observation object", &slot);
+    let obs = observation_of(&rd);
+    finish(&slot, obs)
 }
 
-#[allow(clippy::field_reassign_with_default)]
-fn diagnosis_input(v: &Value) -> R<DiagnosisInput> {
-    let o = as_obj(v, "a diagnosis object")?;
-    let mut d = DiagnosisInput {
-        kind: required(o, "kind", kind)?,
-        fault: required(o, "fault", fault)?,
-        family: required(o, "family", as_str)?.into(),
-        variant: None,
-        code: None,
-        confidence: 0.0,
-        title: TitleInput::default(),
-        evidence: Vec::new(),
-        ids: Vec::new(),
-        engine_version: String::new(),
-        signatures_version: String::new(),
-    };
-    d.variant = opt_string(o, "variant")?;
-    d.code = field(o, "code", u32_)?;
-    d.confidence = field(o, "confidence", f32_)?.unwrap_or(0.0);
-    d.title = section(o, "title", |t| {
-        let mut title = TitleInput::default();
-        title.id = string(t, "id")?;
-        title.text = string(t, "text")?;
-        Ok(title)
-    })?;
-    d.evidence = list(o, "evidence", evidence)?;
-    d.ids = list(o, "ids", request_id)?;
-    d.engine_version = string(o, "engine_version")?;
-    d.signatures_version = string(o, "signatures_version")?;
-    Ok(d)
+fn diagnosis_input(d: &Rd) -> DiagnosisInput {
+    let t = d.obj("title");
+    let mut evidence = Vec::new();
+    for (i, v) in d.list("evidence").iter().enumerate() {
+        let e = d.item("evidence", i, v, "an evidence object");
+        evidence.push(Evidence {
+            source: e
+                .one_of("source", &SOURCE_IDS, true)
+                .map_or(EvidenceSource::Limit, |i| SOURCES[i]),
+            detail: e.need_str("detail").into(),
+            signature: e.opt_string("signature"),
+        });
+    }
+    DiagnosisInput {
+        kind: kind(d, true),
+        family: d.need_str("family").into(),
+        variant: d.opt_string("variant"),
+        code: u32_(d, "code"),
+        fault: fault(d),
+        confidence: d.number("confidence").unwrap_or(0.0) as f32,
+        title: TitleInput {
+            id: t.string("id"),
+            text: t.string("text"),
+        },
+        evidence,
+        ids: request_ids(d),
+        engine_version: d.string("engine_version"),
+        signatures_version: d.string("signatures_version"),
+    }
 }
 
-#[allow(clippy::field_reassign_with_default)]
 fn report_input(v: &Value) -> R<ReportInput> {
-    let o = as_obj(v, "a report input object")?;
-    let mut input = ReportInput::default();
-    input.observation = field(o, "observation", observation)?.unwrap_or_default();
-    input.diagnosis = field(o, "diagnosis", diagnosis_input)?;
-    input.remedies_tried = list(o, "remedies_tried", remedy_tried)?;
-    input.recent_failures = field(o, "recent_failures", u32_)?.unwrap_or(0);
-    input.keep_query = flag(o, "keep_query")?;
-    input.include_excerpt = flag(o, "include_excerpt")?;
-    input.local_time = opt_string(o, "local_time")?;
-    input.time_zone = opt_string(o, "time_zone")?;
-    input.extension_version = opt_string(o, "extension_version")?;
-    input.browser = opt_string(o, "browser")?;
-    input.os = opt_string(o, "os")?;
-    input.generated_at = field(o, "generated_at", time_value)?;
-    Ok(input)
+    let slot = Slot::default();
+    let rd = Rd::root(v, "a report input object", &slot);
+    let input = ReportInput {
+        observation: observation_of(&rd.obj("observation")),
+        diagnosis: rd
+            .get("diagnosis")
+            .map(|_| diagnosis_input(&rd.obj("diagnosis"))),
+        remedies_tried: remedies_tried(&rd),
+        recent_failures: u32_(&rd, "recent_failures").unwrap_or(0),
+        keep_query: rd.flag("keep_query"),
+        include_excerpt: rd.flag("include_excerpt"),
+        local_time: rd.opt_string("local_time"),
+        time_zone: rd.opt_string("time_zone"),
+        extension_version: rd.opt_string("extension_version"),
+        browser: rd.opt_string("browser"),
+        os: rd.opt_string("os"),
+        generated_at: time_value(&rd, "generated_at"),
+    };
+    finish(&slot, input)
 }
 
 impl ReportInput {
@@ -626,116 +623,91 @@ impl<'de> Deserialize<'de> for ReportInput {
 impl<'de> Deserialize<'de> for Report {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let v = Value::deserialize(d)?;
-        let o = as_obj(&v, "a report object").map_err(serde::de::Error::custom)?;
-        report_from_obj(o).map_err(serde::de::Error::custom)
+        report_from_value(&v).map_err(serde::de::Error::custom)
     }
 }
 
-/// `o[key]` as an object read by `f`; absent is the default.
-fn section<T: Default>(o: &Obj, key: &'static str, f: impl FnOnce(&Obj) -> R<T>) -> R<T> {
-    Ok(field(o, key, |v| f(as_obj(v, "an object")?))?.unwrap_or_default())
-}
-
-#[allow(clippy::field_reassign_with_default)]
-fn report_from_obj(o: &Obj) -> R<Report> {
-    let report_schema = required(o, "report_schema", u32_)?;
-    let diagnosis = required(o, "diagnosis", |v| {
-        let d = as_obj(v, "a diagnosis object")?;
-        let mut r = RecordedDiagnosis {
-            kind: required(d, "kind", kind)?,
-            fault: required(d, "fault", fault)?,
-            family: required(d, "family", as_str)?.into(),
-            variant: None,
-            code: None,
-            title: String::new(),
-            title_id: String::new(),
-            confidence: 0.0,
-        };
-        r.variant = opt_string(d, "variant")?;
-        r.code = field(d, "code", u32_)?;
-        r.title = string(d, "title")?;
-        r.title_id = string(d, "title_id")?;
-        r.confidence = field(d, "confidence", f32_)?.unwrap_or(0.0);
-        Ok(r)
-    })?;
-    let mut r = Report {
-        report_schema,
-        diagnosis,
-        versions: Versions::default(),
-        time: ReportTime::default(),
-        client: Client::default(),
-        request: ReportRequest::default(),
-        response: ReportResponse::default(),
-        ids: Vec::new(),
-        remedies_tried: Vec::new(),
-        recent_failures: 0,
-        warnings: Vec::new(),
+fn report_from_value(v: &Value) -> R<Report> {
+    let slot = Slot::default();
+    let o = Rd::root(v, "a report object", &slot);
+    let (ve, ti, cl, rq, rs, d) = (
+        o.obj("versions"),
+        o.obj("time"),
+        o.obj("client"),
+        o.obj("request"),
+        o.obj("response"),
+        o.obj("diagnosis"),
+    );
+    o.need("report_schema");
+    o.need("diagnosis");
+    let r = Report {
+        report_schema: u32_(&o, "report_schema").unwrap_or(0),
+        versions: Versions {
+            extension: ve.opt_string("extension"),
+            engine: ve.string("engine"),
+            signatures: ve.string("signatures"),
+        },
+        time: ReportTime {
+            utc: ti.opt_string("utc"),
+            local: ti.opt_string("local"),
+            time_zone: ti.opt_string("time_zone"),
+        },
+        client: Client {
+            browser: cl.opt_string("browser"),
+            os: cl.opt_string("os"),
+        },
+        request: ReportRequest {
+            url: rq.string("url"),
+            query_kept: rq.flag("query_kept"),
+            method: rq.opt_string("method"),
+        },
+        response: ReportResponse {
+            status: u16_(&rs, "status"),
+            status_line: rs.opt_string("status_line"),
+            headers: headers(&rs),
+            net_error: rs.opt_string("net_error"),
+            body_length: rs.uint("body_length", u64::MAX),
+            body_blank: rs.flag("body_blank"),
+            body_truncated: rs.flag("body_truncated"),
+            excerpt: rs.opt_string("excerpt"),
+            signals: rs.strings("signals"),
+        },
+        ids: request_ids(&o),
+        diagnosis: RecordedDiagnosis {
+            kind: kind(&d, true),
+            family: d.need_str("family").into(),
+            variant: d.opt_string("variant"),
+            code: u32_(&d, "code"),
+            fault: fault(&d),
+            title: d.string("title"),
+            title_id: d.string("title_id"),
+            confidence: d.number("confidence").unwrap_or(0.0) as f32,
+        },
+        remedies_tried: remedies_tried(&o),
+        recent_failures: u32_(&o, "recent_failures").unwrap_or(0),
+        warnings: o.strings("warnings"),
     };
-    r.versions = section(o, "versions", |ve| {
-        let mut x = Versions::default();
-        x.extension = opt_string(ve, "extension")?;
-        x.engine = string(ve, "engine")?;
-        x.signatures = string(ve, "signatures")?;
-        Ok(x)
-    })?;
-    r.time = section(o, "time", |ti| {
-        let mut x = ReportTime::default();
-        x.utc = opt_string(ti, "utc")?;
-        x.local = opt_string(ti, "local")?;
-        x.time_zone = opt_string(ti, "time_zone")?;
-        Ok(x)
-    })?;
-    r.client = section(o, "client", |cl| {
-        let mut x = Client::default();
-        x.browser = opt_string(cl, "browser")?;
-        x.os = opt_string(cl, "os")?;
-        Ok(x)
-    })?;
-    r.request = section(o, "request", |rq| {
-        let mut x = ReportRequest::default();
-        x.url = string(rq, "url")?;
-        x.query_kept = flag(rq, "query_kept")?;
-        x.method = opt_string(rq, "method")?;
-        Ok(x)
-    })?;
-    r.response = section(o, "response", |rs| {
-        let mut x = ReportResponse::default();
-        x.status = field(rs, "status", u16_)?;
-        x.status_line = opt_string(rs, "status_line")?;
-        x.headers = list(rs, "headers", header)?;
-        x.net_error = opt_string(rs, "net_error")?;
-        x.body_length = field(rs, "body_length", |v| as_uint(v, u64::MAX))?;
-        x.body_blank = flag(rs, "body_blank")?;
-        x.body_truncated = flag(rs, "body_truncated")?;
-        x.excerpt = opt_string(rs, "excerpt")?;
-        x.signals = strings(rs, "signals")?;
-        Ok(x)
-    })?;
-    r.ids = list(o, "ids", request_id)?;
-    r.remedies_tried = list(o, "remedies_tried", remedy_tried)?;
-    r.recent_failures = field(o, "recent_failures", u32_)?.unwrap_or(0);
-    r.warnings = strings(o, "warnings")?;
-    Ok(r)
+    finish(&slot, r)
 }
 
-/// An RFC 3339 string or epoch milliseconds; stored as RFC 3339 UTC when it can be.
-fn time_value(v: &Value) -> R<String> {
-    match v {
-        Value::String(s) => Ok(to_utc(s).unwrap_or_else(|| s.clone())),
-        Value::Number(n) => {
-            let secs = match (n.as_u64(), n.as_i64(), n.as_f64()) {
-                (Some(ms), _, _) => (ms / 1000) as i64,
-                (_, Some(ms), _) => ms.div_euclid(1000),
-                (_, _, Some(ms)) if ms.is_finite() => (ms / 1000.0).floor() as i64,
-                _ => return Err(invalid(v, "milliseconds since the epoch")),
-            };
-            Ok(from_epoch_s(secs))
+/// An RFC 3339 string or epoch milliseconds at `key`; stored as RFC 3339 UTC when it can be.
+fn time_value(rd: &Rd, key: &'static str) -> Option<String> {
+    let v = rd.get(key)?;
+    let secs = match v {
+        Value::String(s) => return Some(to_utc(s).unwrap_or_else(|| s.clone())),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(ms), _, _) => (ms / 1000) as i64,
+            (_, Some(ms), _) => ms.div_euclid(1000),
+            (_, _, Some(ms)) if ms.is_finite() => (ms / 1000.0).floor() as i64,
+            _ => 0,
+        },
+        _ => {
+            let e = "an RFC 3339 time or milliseconds since the epoch";
+            rd.bad(key, invalid(v, e));
+            return None;
         }
-        _ => Err(invalid(
-            v,
-            "an RFC 3339 time or milliseconds since the epoch",
-        )),
-    }
+    };
+    Some(from_epoch_s(secs))
 }
 
 /// The observation a replay diagnoses: what the report carries, nothing invented beyond the
