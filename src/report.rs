@@ -1139,7 +1139,12 @@ pub fn to_markdown(r: &Report) -> String {
     }
     let _ = writeln!(m, "**Diagnosis:** {}\n", escape_text(&d.title));
     // Pushed piece by piece rather than joined from a Vec: `join` is ~1 KB of WASM per use.
-    let _ = write!(m, "kind {} · family {}", code(kind_id(d.kind)), code(&d.family));
+    let _ = write!(
+        m,
+        "kind {} · family {}",
+        code(kind_id(d.kind)),
+        code(&d.family)
+    );
     if let Some(v) = &d.variant {
         let _ = write!(m, " · variant {}", code(v));
     }
