@@ -141,9 +141,12 @@ fn drive<'de, R: serde_json::de::Read<'de>>(
         browser: None,
         saw_log: false,
     };
-    let parsed = FileSeed(&mut ctx)
-        .deserialize(&mut *de)
-        .and_then(|()| de.end());
+    let parsed = Seed {
+        ctx: &mut ctx,
+        level: Level::File,
+    }
+    .deserialize(&mut *de)
+    .and_then(|()| de.end());
     if let Some(e) = ctx.sink_error.take() {
         return Err(e);
     }
@@ -166,82 +169,45 @@ fn json_error(e: serde_json::Error) -> Error {
     Error::bad_input(format!("HAR: {e}{hint}"))
 }
 
-/// The visit methods of every JSON type a seed does not take, each refusing it by hand. The
-/// seeds use `deserialize_any` rather than `deserialize_map`/`_seq` because serde_json's own
-/// refusal there formats the offending value through serde's `Unexpected`, whose float case
-/// pulls ~17 KB of float formatting into the WASM build.
-macro_rules! refuse_others {
-    ($expected:expr, $other:ident) => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
-            Err(wrong_type("a boolean", $expected))
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
-            Err(wrong_type("a number", $expected))
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
-            Err(wrong_type("a number", $expected))
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
-            Err(wrong_type("a number", $expected))
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
-            Err(wrong_type("a string", $expected))
-        }
-        fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
-            Err(wrong_type("null", $expected))
-        }
-        refuse_others!(@ $other, $expected);
-    };
-    (@ visit_seq, $expected:expr) => {
-        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
-            Err(wrong_type("a list", $expected))
-        }
-    };
-    (@ visit_map, $expected:expr) => {
-        fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
-            Err(wrong_type("an object", $expected))
-        }
-    };
+/// Where in the file a [`Seed`] stands.
+#[derive(Clone, Copy, PartialEq)]
+enum Level {
+    /// The top-level object.
+    File,
+    /// The `log` object.
+    Log,
+    /// The `log.entries` list.
+    Entries,
 }
 
-fn wrong_type<E: de::Error>(found: &str, expected: &str) -> E {
-    E::custom(format!("invalid type: {found}, expected {expected}"))
+/// One seed type for the three levels, so the WASM build carries a single `deserialize_any`
+/// instantiation (~700 bytes each). `deserialize_any` rather than `deserialize_map`/`_seq`
+/// because serde_json's own refusal there formats the offending value through serde's
+/// `Unexpected`, whose float case pulls ~17 KB of float formatting into the WASM build; the
+/// other JSON types are refused by hand below.
+struct Seed<'a, 'b> {
+    ctx: &'a mut Ctx<'b>,
+    level: Level,
 }
 
-struct FileSeed<'a, 'b>(&'a mut Ctx<'b>);
+impl Seed<'_, '_> {
+    fn expected(&self) -> &'static str {
+        match self.level {
+            Level::File => "a HAR file (a JSON object with a \"log\" member)",
+            Level::Log => "the HAR \"log\" object",
+            Level::Entries => "\"entries\" as a list of HAR entries",
+        }
+    }
 
-impl<'de> DeserializeSeed<'de> for FileSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_any(self)
+    fn wrong<E: de::Error>(&self, found: &str) -> E {
+        E::custom(format!(
+            "invalid type: {found}, expected {}",
+            self.expected()
+        ))
     }
 }
 
-impl<'de> Visitor<'de> for FileSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a HAR file (a JSON object with a \"log\" member)")
-    }
-    refuse_others!(
-        "a HAR file (a JSON object with a \"log\" member)",
-        visit_seq
-    );
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
-        while let Some(key) = map.next_key::<KeyBuf>()? {
-            if key.0 == "log" {
-                self.0.saw_log = true;
-                map.next_value_seed(LogSeed(&mut *self.0))?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-}
-
-struct LogSeed<'a, 'b>(&'a mut Ctx<'b>);
-
-impl<'de> DeserializeSeed<'de> for LogSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
         d.deserialize_any(self)
@@ -254,86 +220,119 @@ fn name_version(v: &Value) -> (&str, &str) {
     (s("name"), s("version"))
 }
 
-impl<'de> Visitor<'de> for LogSeed<'_, '_> {
+impl<'de> Visitor<'de> for Seed<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("the HAR \"log\" object")
+        f.write_str(self.expected())
     }
-    refuse_others!("the HAR \"log\" object", visit_seq);
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
+        Err(self.wrong("a boolean"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
+        Err(self.wrong("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
+        Err(self.wrong("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
+        Err(self.wrong("a number"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
+        Err(self.wrong("a string"))
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+        Err(self.wrong("null"))
+    }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
-        while let Some(key) = map.next_key::<KeyBuf>()? {
-            match key.0.as_str() {
-                "version" => {
-                    // As a `Value` like everything else: a typed `String` would add serde_json's
-                    // invalid-type path, and with it float formatting, to the WASM build.
-                    let v: Value = map.next_value()?;
-                    let Some(v) = v.as_str() else {
-                        return Err(de::Error::custom("HAR \"version\" must be a string"));
-                    };
-                    // The HAR spec says an empty version means 1.1.
-                    if !matches!(v, "1.1" | "1.2" | "") {
-                        return Err(de::Error::custom(format!(
-                            "unsupported HAR version \"{}\" (this tool reads 1.1 and 1.2)",
-                            v.chars().take(20).collect::<String>()
-                        )));
-                    }
-                    self.0.summary.version = Some(if v.is_empty() { "1.1" } else { v }.into());
+        let ctx = self.ctx;
+        match self.level {
+            Level::Entries => {
+                return Err(Seed {
+                    ctx,
+                    level: Level::Entries,
                 }
-                "creator" => {
-                    let c: Value = map.next_value()?;
-                    let (name, version) = name_version(&c);
-                    if self.0.browser.is_none() && name == "WebInspector" {
-                        // Chrome's and Edge's DevTools name themselves WebInspector.
-                        self.0.browser = Some("chrome".into());
-                    }
-                    self.0.summary.creator = Some(format!("{name} {version}"));
-                }
-                "browser" => {
-                    let c: Value = map.next_value()?;
-                    let (name, version) = name_version(&c);
-                    let major = version.split('.').next().unwrap_or("");
-                    self.0.browser = Some(if major.is_empty() {
-                        name.to_ascii_lowercase()
+                .wrong("an object"))
+            }
+            Level::File => {
+                while let Some(key) = map.next_key::<KeyBuf>()? {
+                    if key.0 == "log" {
+                        ctx.saw_log = true;
+                        map.next_value_seed(Seed {
+                            ctx: &mut *ctx,
+                            level: Level::Log,
+                        })?;
                     } else {
-                        format!("{}/{major}", name.to_ascii_lowercase())
-                    });
+                        map.next_value::<IgnoredAny>()?;
+                    }
                 }
-                "entries" => map.next_value_seed(EntriesSeed(&mut *self.0))?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+            }
+            Level::Log => {
+                while let Some(key) = map.next_key::<KeyBuf>()? {
+                    match key.0.as_str() {
+                        "version" => {
+                            // As a `Value` like everything else: a typed `String` would add
+                            // serde_json's invalid-type path, and with it float formatting, to
+                            // the WASM build.
+                            let v: Value = map.next_value()?;
+                            let Some(v) = v.as_str() else {
+                                return Err(de::Error::custom("HAR \"version\" must be a string"));
+                            };
+                            // The HAR spec says an empty version means 1.1.
+                            if !matches!(v, "1.1" | "1.2" | "") {
+                                return Err(de::Error::custom(format!(
+                                    "unsupported HAR version \"{}\" (this tool reads 1.1 and 1.2)",
+                                    v.chars().take(20).collect::<String>()
+                                )));
+                            }
+                            ctx.summary.version = Some(if v.is_empty() { "1.1" } else { v }.into());
+                        }
+                        "creator" => {
+                            let c: Value = map.next_value()?;
+                            let (name, version) = name_version(&c);
+                            if ctx.browser.is_none() && name == "WebInspector" {
+                                // Chrome's and Edge's DevTools name themselves WebInspector.
+                                ctx.browser = Some("chrome".into());
+                            }
+                            ctx.summary.creator = Some(format!("{name} {version}"));
+                        }
+                        "browser" => {
+                            let c: Value = map.next_value()?;
+                            let (name, version) = name_version(&c);
+                            let major = version.split('.').next().unwrap_or("");
+                            ctx.browser = Some(if major.is_empty() {
+                                name.to_ascii_lowercase()
+                            } else {
+                                format!("{}/{major}", name.to_ascii_lowercase())
+                            });
+                        }
+                        "entries" => map.next_value_seed(Seed {
+                            ctx: &mut *ctx,
+                            level: Level::Entries,
+                        })?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
                 }
             }
         }
         Ok(())
     }
-}
-
-struct EntriesSeed<'a, 'b>(&'a mut Ctx<'b>);
-
-impl<'de> DeserializeSeed<'de> for EntriesSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for EntriesSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("\"entries\" as a list of HAR entries")
-    }
-    refuse_others!("\"entries\" as a list of HAR entries", visit_map);
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        if self.level != Level::Entries {
+            return Err(self.wrong("a list"));
+        }
+        let ctx = self.ctx;
         // One entry at a time: parsed, handed over, dropped.
         while let Some(raw) = seq.next_element::<Value>()? {
-            let index = self.0.summary.entries;
-            self.0.summary.entries += 1;
+            let index = ctx.summary.entries;
+            ctx.summary.entries += 1;
             // A malformed entry is a JSON error raised here, so serde_json adds its position.
-            let item = entry(&raw, index, self.0.browser.as_deref())
+            let item = entry(&raw, index, ctx.browser.as_deref())
                 .map_err(|b| de::Error::custom(format!("entry {index}: {b}")))?;
             drop(raw);
-            if let Err(e) = (self.0.on_entry)(item) {
-                self.0.sink_error = Some(e);
+            if let Err(e) = (ctx.on_entry)(item) {
+                ctx.sink_error = Some(e);
                 return Err(de::Error::custom(SINK_STOPPED));
             }
         }
