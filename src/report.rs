@@ -374,7 +374,61 @@ pub fn build_all(input: &ReportInput) -> BuiltReport {
 /// Pretty JSON of a report (what "copy as JSON" copies).
 pub fn to_json(report: &Report) -> String {
     // Serialising plain structs of strings and numbers cannot fail.
-    serde_json::to_string_pretty(report).unwrap_or_default()
+    // Compact, then indented here: `to_string_pretty` instantiates every report type's
+    // serialiser a second time for the pretty formatter (~4 KB of WASM).
+    indent_json(&serde_json::to_string(report).unwrap_or_default())
+}
+
+/// serde_json's pretty layout (two spaces, `": "`, `[]`/`{}` when empty) of compact JSON.
+fn indent_json(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    let mut chars = compact.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                // A string, copied as is up to its unescaped closing quote.
+                out.push('"');
+                while let Some(c) = chars.next() {
+                    out.push(c);
+                    match c {
+                        '\\' => out.extend(chars.next()),
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '{' | '[' => {
+                out.push(c);
+                let close = if c == '{' { '}' } else { ']' };
+                if chars.peek() == Some(&close) {
+                    out.push(close);
+                    chars.next();
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Parses a report, with one-line errors that carry serde_json's line and column.
@@ -1346,6 +1400,33 @@ mod tests {
         assert_eq!(text_excerpt("x < y", 100), "x < y");
         assert_eq!(text_excerpt(&"é".repeat(50), 10).chars().count(), 11);
         assert_eq!(text_excerpt("<script>never closed", 10), "");
+    }
+
+    #[test]
+    fn indented_json_is_serde_json_pretty() {
+        let v = serde_json::json!({
+            "a": [], "b": {}, "c": [1, {"d": "x\"y:,{[", "e": null}], "f": "\\", "g": -1.5
+        });
+        let compact = serde_json::to_string(&v).unwrap();
+        assert_eq!(
+            indent_json(&compact),
+            serde_json::to_string_pretty(&v).unwrap()
+        );
+        // And a whole report, with hostile text in it.
+        let obs = Observation {
+            url: "https://h.example/a\"b?q".into(),
+            status: Some(502),
+            headers: vec![Header::new("Server", "x\\\"}]{[,: y")],
+            body: Some("<title>502 Bad Gateway</title> nginx".into()),
+            ..Default::default()
+        };
+        let input = ReportInput {
+            observation: obs,
+            include_excerpt: true,
+            ..Default::default()
+        };
+        let r = build(&input);
+        assert_eq!(to_json(&r), serde_json::to_string_pretty(&r).unwrap());
     }
 
     #[test]
