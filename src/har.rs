@@ -555,9 +555,29 @@ fn decode_body(c: &Rd, has_response: bool) -> (Option<String>, bool) {
     }
     let text = match String::from_utf8(bytes) {
         Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        Err(e) => lossy(e.as_bytes()),
     };
     (Some(text), cut)
+}
+
+/// Invalid UTF-8 sequences replaced by U+FFFD, like `String::from_utf8_lossy` (which costs
+/// ~1 KB of WASM more than this loop over `str::from_utf8`).
+fn lossy(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, rest) = bytes.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push('\u{FFFD}');
+                bytes = &rest[e.error_len().unwrap_or(rest.len())..];
+            }
+        }
+    }
 }
 
 /// Standard base64 (RFC 4648 §4), whitespace ignored. A cut input decodes up to its last
@@ -602,6 +622,20 @@ pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lossy_matches_std() {
+        for b in [
+            &b"ok"[..],
+            b"a\xffb",
+            b"\xe2\x82",
+            b"x\xe2\x82\xacy\xf0\x9f\x98",
+            b"\xc3\x28\xa0\xa1z",
+            b"",
+        ] {
+            assert_eq!(lossy(b), String::from_utf8_lossy(b));
+        }
+    }
 
     #[test]
     fn base64_roundtrip_and_padding() {
