@@ -100,21 +100,28 @@ pub struct TitleInput {
 
 impl From<&Diagnosis> for DiagnosisInput {
     fn from(d: &Diagnosis) -> Self {
+        DiagnosisInput::from(d.clone())
+    }
+}
+
+/// By value: `build` hands over the diagnosis it computed, nothing is cloned.
+impl From<Diagnosis> for DiagnosisInput {
+    fn from(d: Diagnosis) -> Self {
         DiagnosisInput {
             kind: d.kind,
-            family: d.family.clone(),
-            variant: d.variant.clone(),
+            family: d.family,
+            variant: d.variant,
             code: d.code,
             fault: d.fault,
             confidence: d.confidence,
             title: TitleInput {
-                id: d.title.id.clone(),
-                text: d.title.text.clone(),
+                id: d.title.id,
+                text: d.title.text,
             },
-            evidence: d.evidence.clone(),
-            ids: d.ids.clone(),
-            engine_version: d.engine_version.clone(),
-            signatures_version: d.signatures_version.clone(),
+            evidence: d.evidence,
+            ids: d.ids,
+            engine_version: d.engine_version,
+            signatures_version: d.signatures_version,
         }
     }
 }
@@ -276,7 +283,7 @@ pub fn build(input: &ReportInput) -> Report {
     let diagnosis = match &input.diagnosis {
         Some(d) => d,
         None => {
-            computed = DiagnosisInput::from(&crate::diagnose(obs));
+            computed = DiagnosisInput::from(crate::diagnose(obs));
             &computed
         }
     };
@@ -1196,7 +1203,7 @@ pub fn to_markdown(r: &Report) -> String {
     use std::fmt::Write;
     let mut m = String::new();
     let d = &r.diagnosis;
-    let _ = writeln!(m, "## Gateway Doctor report\n");
+    m.push_str("## Gateway Doctor report\n\n");
     if r.warnings.iter().any(|w| w == WARN_QUERY_KEPT) {
         let _ = writeln!(
             m,
@@ -1220,7 +1227,7 @@ pub fn to_markdown(r: &Report) -> String {
     }
     let _ = writeln!(m, " · fault {}\n", code(fault_id(d.fault)));
 
-    let _ = writeln!(m, "| Field | Value |\n|---|---|");
+    m.push_str("| Field | Value |\n|---|---|\n");
     let mut row = |k: &str, v: String| {
         let _ = writeln!(m, "| {k} | {v} |");
     };
@@ -1265,14 +1272,13 @@ pub fn to_markdown(r: &Report) -> String {
     }
 
     if !r.response.headers.is_empty() {
-        let _ = writeln!(m, "\n**Response headers** (allow-listed only)\n");
-        let _ = writeln!(m, "| Header | Value |\n|---|---|");
+        m.push_str("\n**Response headers** (allow-listed only)\n\n| Header | Value |\n|---|---|\n");
         for h in &r.response.headers {
             let _ = writeln!(m, "| {} | {} |", code(&h.name), code(&h.value));
         }
     }
     if !r.remedies_tried.is_empty() {
-        let _ = writeln!(m, "\n**Already tried**\n");
+        m.push_str("\n**Already tried**\n\n");
         for t in &r.remedies_tried {
             let at =
                 t.at.as_deref()
