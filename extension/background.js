@@ -210,6 +210,11 @@ async function recordFailure(tabId, obs, eventTime, phases = {}) {
     }),
     bumpStats('diagnoses'),
   ]);
+  // Chrome resets a tab's badge when a navigation commits, and onTabUpdated('complete') puts it
+  // back from the stored state. A commit + 'complete' that fell between the setBadge above and
+  // the state write found no state, so nothing would restore the badge: set it once more now
+  // that the state exists (idempotent; the first set still comes first for latency).
+  await setBadge(tabId, diagnosis, obs);
 }
 
 async function onCompleted(details) {

@@ -77,7 +77,8 @@ test('Back from an error page to a healthy page clears the badge', async () => {
 test('worker stopped after a diagnosis: state, badge and popup survive', async () => {
   const tabId = await h.openTab(h.zoo.url('/cloudflare-cdn-502?life=1'));
   await h.waitForBadge(tabId, '502');
-  const before = await h.state(tabId);
+  // The badge is set before the state is written: wait for the write, not just the badge.
+  const before = await h.waitForState(tabId);
   await h.stopWorker();
   assert.equal(h.workerStatus(), 'stopped');
   // The badge is the browser's, the state is in storage.session: both outlive the worker.
@@ -117,11 +118,12 @@ test('worker stopped repeatedly between failures: each is diagnosed, none lost',
     const tabId = await h.tabIdOf(page);
     await h.stopWorker();
     await page.goto(h.zoo.url(`${p}?rep=${i}`)).catch(() => {});
-    tabs.push({ page, tabId });
+    tabs.push({ page, tabId, path: p });
   }
-  for (const { page, tabId } of tabs) {
-    await h.waitForBadge(tabId, '502');
-    assert.ok((await h.state(tabId)).diagnosis);
+  for (const { page, tabId, path } of tabs) {
+    await h.waitForBadge(tabId, '502', { what: `badge 502 for ${path}` });
+    // The badge is set before the state is written; waitForState fails unless a diagnosis lands.
+    assert.ok((await h.waitForState(tabId)).diagnosis);
     await page.close();
   }
 });
