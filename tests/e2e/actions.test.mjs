@@ -343,7 +343,12 @@ test('copy report: preview is what gets copied; no query string unless kept', as
   const s = await h.waitForState(tabId);
   const p = await popup(tabId);
   await p.click('#report > summary');
-  await waitFor(async () => !/Loading/.test(await p.textContent('#report-preview')), { what: 'report preview' });
+  // The preview is empty until the details' toggle starts loading it ("Loading…"): wait for text
+  // that is neither, or an empty preview would pass for a built one.
+  await waitFor(async () => {
+    const text = await p.textContent('#report-preview');
+    return text.trim() !== '' && !/Loading/.test(text);
+  }, { what: 'report preview' });
   const preview = await p.textContent('#report-preview');
   assert.ok(!(await p.$('#report-preview.error')), `report built: ${preview}`);
   assert.ok(!preview.includes('s3cret-query'), 'query string removed by default');

@@ -90,7 +90,11 @@ test('a report copied from the popup: no secrets, and the replay page and CLI re
   const popupData = await rootData(popup);
   assert.equal(popupData.family, 'nginx', 'the engine recognises the page');
   await popup.click('#report > summary');
-  await waitFor(async () => !/Loading/.test(await popup.textContent('#report-preview')), { what: 'report preview' });
+  // Empty until the details' toggle starts loading ("Loading…"): wait for real text.
+  await waitFor(async () => {
+    const text = await popup.textContent('#report-preview');
+    return text.trim() !== '' && !/Loading/.test(text);
+  }, { what: 'report preview' });
   const markdown = await popup.textContent('#report-preview');
   await popup.check('#fmt-json');
   const json = await popup.textContent('#report-preview');
