@@ -89,7 +89,8 @@ test('hard refresh reloads bypassing the cache (the server sees no-cache)', asyn
   const reload = await waitFor(() => h.zoo.requests('/act-hard-refresh').slice(before)
     .find((r) => r.headers['cache-control'] === 'no-cache' && r.headers.pragma === 'no-cache'), { what: 'a no-cache reload' });
   assert.equal(reload.method, 'GET');
-  assert.equal(await lastOutcome(p), 'reloaded');
+  // The reload can reach the zoo before the worker's reply reaches the popup, so wait for it.
+  await waitFor(async () => (await lastOutcome(p)) === 'reloaded', { what: 'reloaded outcome in the popup' });
   const s = await h.waitForState(tabId, (st) => st && (st.tried || []).some((x) => x.outcome === 'reloaded'));
   assert.equal(s.tried.filter((x) => x.outcome === 'reloaded').length, 1, 'recorded once');
   await p.close();
@@ -316,7 +317,8 @@ test('status page opens in a new tab only when clicked', async () => {
   const np = await opened;
   await np.waitForLoadState();
   assert.equal(np.url(), statusUrl);
-  assert.equal(await lastOutcome(p), 'opened');
+  // The new tab can load before the worker's reply reaches the popup, so wait for it.
+  await waitFor(async () => (await lastOutcome(p)) === 'opened', { what: 'opened outcome in the popup' });
   await Promise.all([np.close(), p.close()]);
   await h.closeTab(tabId);
 });
