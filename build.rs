@@ -276,6 +276,11 @@ fn check_phrase(p: &str, whr: &str) {
     if p.trim().is_empty() {
         fail(format!("{whr}: empty phrase"));
     }
+    // The matcher (src/classify.rs, `phrases`) files phrases by their first three bytes; a
+    // shorter phrase would match almost any page anyway.
+    if p.len() < 3 {
+        fail(format!("{whr}: phrase {p:?} is shorter than 3 bytes"));
+    }
     if p != p.trim() || p.contains("  ") || p.chars().any(|c| c.is_whitespace() && c != ' ') {
         fail(format!(
             "{whr}: phrase {p:?} has leading/trailing/doubled/non-space whitespace"

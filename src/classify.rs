@@ -3,8 +3,8 @@
 //! 1. No status but a network error code → the `network` family (signatures/network.toml).
 //! 2. 1xx–3xx → `ok`/`none`, whatever the body says: a page that *talks about* 502 or
 //!    Cloudflare must never raise an alarm.
-//! 3. Otherwise the body is normalised (normalize.rs) and scanned once by an Aho-Corasick
-//!    automaton (`ac` below) over every phrase of every signature plus the global anchors (code, retry,
+//! 3. Otherwise the body is normalised (normalize.rs) and scanned once by the phrase matcher
+//!    (`phrases` below) for every phrase of every signature plus the global anchors (code, retry,
 //!    request-id phrases). Each signature whose status filter accepts the response sums the
 //!    weights of its matching body/header rules (+2 for an accepted error status); those
 //!    reaching `min_score` compete by (priority, has body evidence, score). The body outranks
@@ -23,276 +23,284 @@ use crate::signatures::{self as sig, status_in, BodyCond, HeaderOp, SignatureDef
 const STATUS_POINTS: i32 = 2;
 const NO_MATCH: u32 = u32::MAX;
 
-fn automaton() -> &'static ac::Automaton {
-    static AC: OnceLock<ac::Automaton> = OnceLock::new();
-    AC.get_or_init(|| ac::Automaton::new(sig::PATTERNS))
+fn matcher() -> &'static phrases::Matcher {
+    static M: OnceLock<phrases::Matcher> = OnceLock::new();
+    M.get_or_init(|| phrases::Matcher::new(sig::PATTERNS))
 }
 
-/// A small Aho-Corasick automaton reporting every (overlapping) occurrence.
+/// Finds the signature phrases in normalised text: a hashed 3-byte-prefix filter, then a
+/// direct comparison with the few phrases that share the prefix.
 ///
-/// Hand-written instead of the `aho-corasick` crate: the crate's builders, DFA and prefilters
-/// added ~80 KB to the WASM module (measured on a release build's name section), a third of
-/// the whole size budget, for a few hundred short patterns scanned once per failed page. This
-/// is the textbook automaton (trie + failure + dictionary-suffix links) compiled to a full DFA
-/// over byte classes on first use (a few ms, ~0.7 MB of heap); scanning is one table lookup
-/// per byte plus the matches.
-mod ac {
-    const NONE: u32 = u32::MAX;
+/// Why not Aho-Corasick: an earlier version compiled the ~320 phrases into a full DFA
+/// (~6,500 states x ~40 byte classes, 0.7 MB). Its table does not fit the L1/L2 caches, so a
+/// scan cost ~5 ns per byte even natively (`make bench`), and building it took milliseconds
+/// on the first diagnosis. Matches only count at word boundaries anyway (see [`scan`]), so
+/// a phrase that starts with a word byte can only start where a word starts: at most one
+/// position in five of ordinary text is a candidate, and each costs one lookup in an 8 KB
+/// bitset. The work per byte is bounded (a candidate is compared only with the phrases of
+/// its prefix, at most `max_bucket` of them), so adversarial input stays linear.
+mod phrases {
+    /// Bytes that make up words: ASCII letters and digits, `_`, and every byte of a non-ASCII
+    /// character (the normalised text is lower case, so lower-case letters are what occur).
+    pub const fn word_table() -> [bool; 256] {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+            b += 1;
+        }
+        t
+    }
+    pub static WORD: [bool; 256] = word_table();
 
-    pub struct Automaton {
-        /// Transitions out of the root, dense; 0 = stay at the root.
-        root: [u32; 256],
-        /// Per state `s`, its edges are `edge_byte/edge_next[edge_start[s]..edge_start[s+1]]`,
-        /// sorted by byte.
-        edge_start: Vec<u32>,
-        edge_byte: Vec<u8>,
-        edge_next: Vec<u32>,
-        fail: Vec<u32>,
-        /// Pattern ending at this state, or NONE.
-        out: Vec<u32>,
-        /// Nearest state on the failure chain that ends a pattern, or NONE.
-        dict: Vec<u32>,
-        lens: Vec<u32>,
-        /// Byte → equivalence class (bytes that occur in no pattern share class 0).
-        class: [u8; 256],
-        classes: usize,
-        /// Full transition table `delta[state * classes + class]`, failure links resolved, so
-        /// the scan is one lookup per byte. u16 states halve it (~0.7 MB for today's ~6,500
-        /// states); empty when there are more states than that, and the scan then follows
-        /// failure links instead.
-        delta: Vec<u16>,
+    /// Shortest phrase the filter handles; build.rs refuses shorter ones.
+    pub const MIN_LEN: usize = 3;
+    const BITS: usize = 1 << 16;
+
+    fn key(t: &[u8], i: usize) -> u32 {
+        u32::from(t[i]) | u32::from(t[i + 1]) << 8 | u32::from(t[i + 2]) << 16
     }
 
-    impl Automaton {
-        pub fn new(patterns: &[&str]) -> Automaton {
-            // Trie with sparse, unsorted child lists while building.
-            let mut kids: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
-            let mut out = vec![NONE];
-            for (pi, p) in patterns.iter().enumerate() {
-                let mut s = 0usize;
-                for &b in p.as_bytes() {
-                    s = match kids[s].iter().find(|(c, _)| *c == b) {
-                        Some(&(_, t)) => t as usize,
-                        None => {
-                            let t = kids.len();
-                            kids.push(Vec::new());
-                            out.push(NONE);
-                            kids[s].push((b, t as u32));
-                            t
-                        }
-                    };
+    fn hash(key: u32) -> usize {
+        (key.wrapping_mul(0x9E37_79B1) >> 16) as usize
+    }
+
+    /// A phrase filed under its prefix: its first (up to) 8 bytes and a mask of them, so that
+    /// most candidates are refused by one 64-bit comparison.
+    struct Entry {
+        head: u64,
+        mask: u64,
+        pattern: u16,
+    }
+
+    pub struct Matcher {
+        /// One bit per hash of a phrase's first three bytes.
+        bits: Vec<u64>,
+        /// Open-addressed (prefix key, range of `entries`); `u32::MAX` = free (keys are 24-bit).
+        slots: Vec<(u32, u32, u32)>,
+        /// Grouped by prefix key, longest phrase first within a group.
+        entries: Vec<Entry>,
+        lens: Vec<u32>,
+        patterns: &'static [&'static str],
+    }
+
+    /// The 8 bytes at `t[i..]` (zero-padded past the end) as a little-endian word.
+    fn head8(t: &[u8], i: usize) -> u64 {
+        let mut b = [0u8; 8];
+        let rest = &t[i..];
+        let k = rest.len().min(8);
+        b[..k].copy_from_slice(&rest[..k]);
+        u64::from_le_bytes(b)
+    }
+
+    impl Matcher {
+        pub fn new(patterns: &'static [&'static str]) -> Matcher {
+            let mut bits = vec![0u64; BITS / 64];
+            let mut order: Vec<(u32, usize)> = Vec::with_capacity(patterns.len());
+            for (p, pat) in patterns.iter().enumerate() {
+                let b = pat.as_bytes();
+                // build.rs guarantees the length; a shorter phrase could never be found.
+                if b.len() < MIN_LEN {
+                    continue;
                 }
-                // build.rs guarantees distinct, non-empty patterns; keep the first otherwise.
-                if s != 0 && out[s] == NONE {
-                    out[s] = pi as u32;
+                let k = key(b, 0);
+                let h = hash(k);
+                bits[h / 64] |= 1 << (h % 64);
+                order.push((k, p));
+            }
+            order.sort_unstable_by_key(|&(k, p)| (k, std::cmp::Reverse(patterns[p].len())));
+            let groups = order.windows(2).filter(|w| w[0].0 != w[1].0).count() + 1;
+            let size = (groups * 2).next_power_of_two().max(16);
+            let mut slots = vec![(u32::MAX, 0u32, 0u32); size];
+            let mut entries = Vec::with_capacity(order.len());
+            let mut i = 0;
+            while i < order.len() {
+                let k = order[i].0;
+                let from = entries.len() as u32;
+                while i < order.len() && order[i].0 == k {
+                    let b = patterns[order[i].1].as_bytes();
+                    let n = b.len().min(8);
+                    entries.push(Entry {
+                        head: head8(b, 0),
+                        mask: if n == 8 {
+                            u64::MAX
+                        } else {
+                            (1u64 << (8 * n)) - 1
+                        },
+                        pattern: order[i].1 as u16,
+                    });
+                    i += 1;
                 }
-            }
-            let n = kids.len();
-            let mut edge_start = Vec::with_capacity(n + 1);
-            let mut edge_byte = Vec::new();
-            let mut edge_next = Vec::new();
-            for k in kids.iter_mut() {
-                k.sort_unstable_by_key(|(c, _)| *c);
-                edge_start.push(edge_byte.len() as u32);
-                for &(c, t) in k.iter() {
-                    edge_byte.push(c);
-                    edge_next.push(t);
+                let mut s = hash(k) & (size - 1);
+                while slots[s].0 != u32::MAX {
+                    s = (s + 1) & (size - 1);
                 }
+                slots[s] = (k, from, entries.len() as u32);
             }
-            edge_start.push(edge_byte.len() as u32);
-            let mut root = [0u32; 256];
-            for &(c, t) in &kids[0] {
-                root[c as usize] = t;
-            }
-            let mut a = Automaton {
-                root,
-                edge_start,
-                edge_byte,
-                edge_next,
-                fail: vec![0; n],
-                out,
-                dict: vec![NONE; n],
+            Matcher {
+                bits,
+                slots,
+                entries,
                 lens: patterns.iter().map(|p| p.len() as u32).collect(),
-                class: [0; 256],
-                classes: 1,
-                delta: Vec::new(),
-            };
-            for p in patterns {
-                for &b in p.as_bytes() {
-                    if a.class[b as usize] == 0 {
-                        a.class[b as usize] = a.classes as u8;
-                        a.classes += 1;
-                    }
-                }
+                patterns,
             }
-            // Breadth-first: a state's failure target is always shallower, so already done.
-            let mut queue: std::collections::VecDeque<u32> =
-                kids[0].iter().map(|&(_, t)| t).collect();
-            let mut order = Vec::with_capacity(n);
-            while let Some(u) = queue.pop_front() {
-                order.push(u);
-                let (lo, hi) = a.edges(u);
-                for e in lo..hi {
-                    let (c, v) = (a.edge_byte[e], a.edge_next[e]);
-                    let f = a.next(a.fail[u as usize], c);
-                    a.fail[v as usize] = f;
-                    a.dict[v as usize] = if a.out[f as usize] != NONE {
-                        f
-                    } else {
-                        a.dict[f as usize]
-                    };
-                    queue.push_back(v);
-                }
-            }
-            // Resolve every (state, class) once. A byte of class 0 occurs in no pattern and
-            // always leads back to the root. Patterns use well under 255 distinct bytes
-            // (lower-case text), so classes fit a u8.
-            let mut rep = vec![0u8; a.classes];
-            for b in 0..256usize {
-                rep[a.class[b] as usize] = b as u8;
-            }
-            if n <= usize::from(u16::MAX) {
-                // In breadth-first order a state's row is its own edges over its failure
-                // state's (already finished) row: O(states x classes), no failure walks.
-                let k = a.classes;
-                let mut delta = vec![0u16; n * k];
-                for (c, &b) in rep.iter().enumerate().skip(1) {
-                    delta[c] = a.root[b as usize] as u16;
-                }
-                for &u in &order {
-                    let f = a.fail[u as usize] as usize;
-                    let (row, frow) = (u as usize * k, f * k);
-                    for c in 1..k {
-                        delta[row + c] = delta[frow + c];
-                    }
-                    let (lo, hi) = a.edges(u);
-                    for e in lo..hi {
-                        let c = a.class[a.edge_byte[e] as usize] as usize;
-                        delta[row + c] = a.edge_next[e] as u16;
-                    }
-                }
-                a.delta = delta;
-            }
-            a
         }
 
-        fn edges(&self, s: u32) -> (usize, usize) {
-            (
-                self.edge_start[s as usize] as usize,
-                self.edge_start[s as usize + 1] as usize,
-            )
-        }
-
-        fn child(&self, s: u32, c: u8) -> Option<u32> {
-            let (lo, hi) = self.edges(s);
-            let bytes = &self.edge_byte[lo..hi];
-            let i = if bytes.len() <= 8 {
-                bytes.iter().position(|&x| x == c)?
-            } else {
-                bytes.binary_search(&c).ok()?
-            };
-            Some(self.edge_next[lo + i])
-        }
-
-        /// Goto with failure links.
-        fn next(&self, mut s: u32, c: u8) -> u32 {
+        fn group(&self, k: u32) -> &[Entry] {
+            let m = self.slots.len() - 1;
+            let mut s = hash(k) & m;
             loop {
-                if s == 0 {
-                    return self.root[c as usize];
+                let (sk, from, to) = self.slots[s];
+                if sk == k {
+                    return &self.entries[from as usize..to as usize];
                 }
-                if let Some(t) = self.child(s, c) {
-                    return t;
+                if sk == u32::MAX {
+                    return &[];
                 }
-                s = self.fail[s as usize];
+                s = (s + 1) & m;
             }
         }
 
-        /// Calls `f(pattern, start, end)` for every occurrence, in order of `end`.
+        /// Calls `f(pattern, start, end)` for every occurrence of a phrase that starts at a
+        /// word boundary when the phrase starts with a word byte (any occurrence otherwise),
+        /// in order of `end`, the longer phrase first when two end together.
         pub fn for_each(&self, text: &[u8], mut f: impl FnMut(usize, usize, usize)) {
-            let mut s = 0u32;
-            let k = self.classes;
-            let dfa = !self.delta.is_empty();
-            for (i, &c) in text.iter().enumerate() {
-                s = if dfa {
-                    u32::from(self.delta[s as usize * k + self.class[c as usize] as usize])
-                } else {
-                    self.next(s, c)
-                };
-                let mut o = if self.out[s as usize] != NONE {
-                    s
-                } else {
-                    self.dict[s as usize]
-                };
-                while o != NONE {
-                    let p = self.out[o as usize] as usize;
-                    let end = i + 1;
-                    f(p, end - self.lens[p] as usize, end);
-                    o = self.dict[o as usize];
+            let n = text.len();
+            if n < MIN_LEN {
+                return;
+            }
+            // (end, pattern): found in order of start, reported in order of end.
+            let mut found: Vec<(u32, u16)> = Vec::new();
+            let mut prev_word = false;
+            for i in 0..=n - MIN_LEN {
+                let c = text[i];
+                let word = WORD[c as usize];
+                // Inside a word: only a phrase starting with a word byte could start here,
+                // and those need a boundary before them.
+                if word && prev_word {
+                    continue;
                 }
+                prev_word = word;
+                let k = key(text, i);
+                let h = hash(k);
+                if self.bits[h / 64] & (1 << (h % 64)) == 0 {
+                    continue;
+                }
+                let head = head8(text, i);
+                for e in self.group(k) {
+                    if head & e.mask != e.head {
+                        continue;
+                    }
+                    let p = e.pattern as usize;
+                    let len = self.lens[p] as usize;
+                    if len <= 8 || text[i..].starts_with(self.patterns[p].as_bytes()) {
+                        found.push(((i + len) as u32, e.pattern));
+                    }
+                }
+            }
+            // Stable sort: equal ends keep the order of start, i.e. the longer phrase first.
+            found.sort_by_key(|&(end, _)| end);
+            for (end, p) in found {
+                let end = end as usize;
+                f(p as usize, end - self.lens[p as usize] as usize, end);
             }
         }
     }
 
     #[cfg(test)]
     mod tests {
-        use super::Automaton;
+        use super::{Matcher, WORD};
 
-        fn naive(pats: &[&str], text: &str) -> Vec<(usize, usize)> {
+        /// Every occurrence, filtered by the same start rule, in order of end then longest.
+        fn naive(pats: &[&str], text: &str) -> Vec<(usize, usize, usize)> {
+            let t = text.as_bytes();
             let mut v = Vec::new();
-            for end in 1..=text.len() {
-                for (p, pat) in pats.iter().enumerate() {
-                    if text[..end].ends_with(pat) {
-                        v.push((p, end));
-                    }
-                }
+            for end in 1..=t.len() {
+                let mut here: Vec<(usize, usize, usize)> = pats
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, pat)| t[..end].ends_with(pat.as_bytes()))
+                    .map(|(p, pat)| (p, end - pat.len(), end))
+                    .filter(|&(p, start, _)| {
+                        !(WORD[pats[p].as_bytes()[0] as usize]
+                            && start > 0
+                            && WORD[t[start - 1] as usize])
+                    })
+                    .collect();
+                here.sort_by_key(|&(_, start, _)| start);
+                v.extend(here);
             }
-            v.sort_unstable();
             v
         }
 
+        fn run(m: &Matcher, text: &str) -> Vec<(usize, usize, usize)> {
+            let mut got = Vec::new();
+            m.for_each(text.as_bytes(), |p, start, end| {
+                assert_eq!(&text[start..end], m.patterns[p]);
+                got.push((p, start, end));
+            });
+            got
+        }
+
         #[test]
-        fn finds_every_overlapping_match() {
-            let pats = [
-                "he",
+        fn finds_every_occurrence_at_a_word_start_in_order_of_end() {
+            static PATS: &[&str] = &[
                 "she",
                 "his",
                 "hers",
-                "s",
                 "ushe",
                 "error",
                 "error 502",
                 "r 5",
-                "a",
+                "aaa",
+                "(squid/",
+                "502 bad gateway",
+                "bad gateway",
+                "id:",
+                "ray id:",
             ];
+            let m = Matcher::new(PATS);
             for text in [
                 "ushers",
                 "she sells his hers",
                 "error 502 error 5020",
                 "",
-                "aaaa",
+                "aa",
+                "aaaa aaa",
                 "zzz",
+                "x(squid/3.1) (squid/",
+                "502 bad gateway bad gateway",
+                "cloudflare ray id: 1a2b id:x",
+                "émoji error 502 ünd error",
             ] {
-                let a = Automaton::new(&pats);
-                let mut got = Vec::new();
-                a.for_each(text.as_bytes(), |p, start, end| {
-                    assert_eq!(&text[start..end], pats[p]);
-                    got.push((p, end));
-                });
-                got.sort_unstable();
-                assert_eq!(got, naive(&pats, text), "text {text:?}");
+                assert_eq!(run(&m, text), naive(PATS, text), "text {text:?}");
             }
         }
 
         #[test]
         fn agrees_with_naive_search_on_the_real_patterns() {
             let pats = crate::signatures::PATTERNS;
-            let a = Automaton::new(pats);
+            let m = Matcher::new(pats);
             let text = "502 bad gateway nginx cloudflare ray id: 1a2b that's an error error 522 \
-                        guru meditation no healthy upstream try again in 30 seconds errors.edgesuite.net";
-            let mut got = Vec::new();
-            a.for_each(text.as_bytes(), |p, _, end| got.push((p, end)));
-            got.sort_unstable();
+                        guru meditation no healthy upstream try again in 30 seconds errors.edgesuite.net \
+                        the server encountered a temporary error and could not complete your request";
+            let got = run(&m, text);
+            assert!(got.len() > 10, "{got:?}");
             assert_eq!(got, naive(pats, text));
+        }
+
+        #[test]
+        fn every_real_pattern_is_found_alone() {
+            let pats = crate::signatures::PATTERNS;
+            let m = Matcher::new(pats);
+            for (p, pat) in pats.iter().enumerate() {
+                let text = format!(" {pat} ");
+                assert!(
+                    run(&m, &text).iter().any(|&(q, s, _)| q == p && s == 1),
+                    "{pat:?} not found"
+                );
+            }
         }
     }
 }
@@ -317,7 +325,7 @@ impl Scan {
 }
 
 fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+    phrases::WORD[b as usize]
 }
 
 /// Scans the normalised text once. Linear in its length plus the number of matches.
@@ -332,7 +340,7 @@ pub fn scan(n: &Normalized) -> Scan {
     if text.is_empty() {
         return s;
     }
-    automaton().for_each(text, |p, start, end| {
+    matcher().for_each(text, |p, start, end| {
         let pat = sig::PATTERNS[p].as_bytes();
         // Phrases match whole words: "nginx" not in "nginxcontrib", "error 502" not in
         // "error 5020". Only checked where the phrase itself starts/ends with a word char.
@@ -519,9 +527,27 @@ fn code_variant(code: Option<u32>) -> Option<&'static str> {
         .map(|(_, v)| *v)
 }
 
-/// Renders a core message with `args`, keeping only as many args as the text uses.
+/// Renders a core message with `args`, keeping only as many args as the text uses. Ids and
+/// texts without placeholders borrow the built-in strings.
 pub fn message(id: &str, args: &[String]) -> Message {
-    let text = sig::message_text(id).unwrap_or(id);
+    let (id, text): (Text, &'static str) = match sig::message(id) {
+        Some((id, text)) => (Text::Borrowed(id), text),
+        None => (Text::Owned(id.to_string()), ""),
+    };
+    if text.is_empty() {
+        return Message {
+            text: id.clone(),
+            id,
+            args: Vec::new(),
+        };
+    }
+    if !text.contains('$') {
+        return Message {
+            id,
+            args: Vec::new(),
+            text: Text::Borrowed(text),
+        };
+    }
     // One pass: copy the text, substituting $1..$9; remember the highest placeholder used.
     let mut out = String::with_capacity(text.len() + 16);
     let mut used = 0usize;
@@ -542,9 +568,9 @@ pub fn message(id: &str, args: &[String]) -> Message {
     out.push_str(rest);
     let args: Vec<String> = args.iter().take(used).cloned().collect();
     Message {
-        id: id.to_string(),
+        id,
         args,
-        text: out,
+        text: Text::Owned(out),
     }
 }
 
@@ -556,8 +582,39 @@ struct Fired {
     evidence: Vec<Evidence>,
 }
 
-fn header_matches(rule: &sig::HeaderRule, value: &str) -> bool {
-    let v = value.trim().to_ascii_lowercase();
+/// The response headers, each value trimmed and lower-cased once: the signatures' header
+/// rules test them dozens of times per diagnosis.
+struct Headers<'a> {
+    list: Vec<(&'a str, &'a str, String)>,
+}
+
+impl<'a> Headers<'a> {
+    fn new(obs: &'a Observation) -> Headers<'a> {
+        Headers {
+            list: obs
+                .headers
+                .iter()
+                .map(|h| {
+                    (
+                        h.name.as_str(),
+                        h.value.as_str(),
+                        h.value.trim().to_ascii_lowercase(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// (original value, trimmed lower-case value) of the first header called `name`.
+    fn get(&self, name: &str) -> Option<(&'a str, &str)> {
+        self.list
+            .iter()
+            .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v, lower)| (*v, lower.as_str()))
+    }
+}
+
+fn header_matches(rule: &sig::HeaderRule, v: &str) -> bool {
     match rule.op {
         HeaderOp::Present => !v.is_empty(),
         HeaderOp::Equals => v == rule.value,
@@ -570,6 +627,7 @@ fn evaluate(
     idx: usize,
     s: &SignatureDef,
     obs: &Observation,
+    headers: &Headers,
     norm: &Normalized,
     sc: &Scan,
     body_allowed: bool,
@@ -592,7 +650,6 @@ fn evaluate(
         variant: None,
         evidence: Vec::new(),
     };
-    let sid = Some(s.id.to_string());
     if body_allowed {
         for rule in s.body {
             let hit: Option<String> = if rule.empty {
@@ -617,22 +674,22 @@ fn evaluate(
                 f.evidence.push(Evidence {
                     source: EvidenceSource::Body,
                     detail,
-                    signature: sid.clone(),
+                    signature: Some(s.id.to_string()),
                 });
             }
         }
     }
     for rule in s.headers {
-        let Some(value) = obs.header(rule.name) else {
+        let Some((value, lower)) = headers.get(rule.name) else {
             continue;
         };
-        if header_matches(rule, value) {
+        if header_matches(rule, lower) {
             f.score += rule.weight;
             f.variant = f.variant.or(rule.variant);
             f.evidence.push(Evidence {
                 source: EvidenceSource::Header,
                 detail: format!("{}: {}", rule.name, clip(value, 120)),
-                signature: sid.clone(),
+                signature: Some(s.id.to_string()),
             });
         }
     }
@@ -726,8 +783,9 @@ pub fn diagnose(obs: &Observation) -> Diagnosis {
     let mut best: Option<Fired> = None;
     if let Some(sc) = &sc {
         let body_allowed = obs.status.is_some() || norm.fold.len() <= sig::UNKNOWN_STATUS_MAX_TEXT;
+        let headers = Headers::new(obs);
         for (i, s) in sig::SIGNATURES.iter().enumerate() {
-            if let Some(f) = evaluate(i, s, obs, &norm, sc, body_allowed) {
+            if let Some(f) = evaluate(i, s, obs, &headers, &norm, sc, body_allowed) {
                 let key = |f: &Fired| (sig::SIGNATURES[f.sig].priority, f.body_hit, f.score);
                 if best.as_ref().is_none_or(|b| key(&f) > key(b)) {
                     best = Some(f);

@@ -92,14 +92,19 @@ pub enum Fault {
     Unknown,
 }
 
+/// Text that is usually one of the engine's built-in strings (a message id, a catalog text)
+/// and only sometimes built at run time: borrowing the built-in ones saves two allocations per
+/// message, and a diagnosis renders dozens of messages for its remedies.
+pub type Text = std::borrow::Cow<'static, str>;
+
 /// A translatable message: `id` is a key in `extension/_locales/*/messages.json`, `args` fill
 /// its `$1`…`$9` placeholders, `text` is the English rendering (for the CLI and as fallback).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
-    pub id: String,
+    pub id: Text,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
-    pub text: String,
+    pub text: Text,
 }
 
 /// Where a piece of evidence came from.
@@ -168,7 +173,7 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Remedy {
     /// Stable id from the catalog (`hard_refresh`, `flush_dns`, …).
-    pub id: String,
+    pub id: Text,
     pub audience: Audience,
     pub title: Message,
     pub steps: Vec<Message>,

@@ -21,7 +21,8 @@ pub struct Normalized {
     pub fold: String,
     /// The same text in its original case; byte offsets match `fold`.
     pub orig: String,
-    /// Bytes of visible text (not counting `src`/`href` values). 0 = blank page.
+    /// Bytes of visible text, single spaces between words included (not counting `src`/`href`
+    /// values). 0 = blank page, the only use of it.
     pub visible: usize,
     /// `Some(original_len)` when the body was cut at the cap.
     pub cut_from: Option<usize>,
@@ -77,10 +78,19 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
             }
         }
         if is_plain(c) {
-            // Fast path: a run of printable ASCII that needs no decision byte by byte.
+            // Fast path: a run of printable ASCII that needs no decision byte by byte. Single
+            // spaces between words stay in the run (most text is words and single spaces);
+            // a space before another space or a special byte ends it, so runs of whitespace
+            // are still folded by `push_ascii`.
             let start = i;
-            while i < n && is_plain(b[i]) && !(html && b[i] == b'<') {
-                i += 1;
+            while i < n {
+                if is_plain(b[i]) {
+                    i += 1;
+                } else if b[i] == b' ' && i + 1 < n && is_plain(b[i + 1]) {
+                    i += 2;
+                } else {
+                    break;
+                }
             }
             out.push_run(&b[start..i]);
         } else if c < 0x80 {
@@ -105,10 +115,21 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
     }
 }
 
-/// Printable ASCII other than the two bytes the loop must look at (`<`, `&`).
+/// Printable ASCII other than the two bytes the loop must look at (`<`, `&`). A table: this is
+/// asked for nearly every byte of a page.
 fn is_plain(c: u8) -> bool {
-    (0x21..=0x7e).contains(&c) && c != b'<' && c != b'&'
+    PLAIN[c as usize]
 }
+
+static PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0x21;
+    while c <= 0x7e {
+        t[c] = c != b'<' as usize && c != b'&' as usize;
+        c += 1;
+    }
+    t
+};
 
 fn utf8_len(first: u8) -> usize {
     match first {
@@ -290,8 +311,11 @@ impl Out {
         }
         self.flush_space();
         self.orig.extend_from_slice(run);
-        self.fold.extend(run.iter().map(u8::to_ascii_lowercase));
+        let from = self.fold.len();
+        self.fold.extend_from_slice(run);
+        self.fold[from..].make_ascii_lowercase();
         if !self.in_attr {
+            // Counts the single spaces inside the run too; only `visible == 0` matters.
             self.visible += run.len();
         }
     }
@@ -546,8 +570,9 @@ mod tests {
         );
         assert!(n.orig.ends_with("Request ID: AbC=="));
         assert_eq!(n.fold.len(), n.orig.len());
-        // Visible text counts non-space bytes outside attribute values.
-        assert_eq!(n.visible, "RequestID:AbC==".len());
+        // Visible text counts the bytes outside attribute values (single spaces between words
+        // included: the fast path copies them with the words).
+        assert_eq!(n.visible, "Request ID: AbC==".len());
         let only_markup = normalize("<div><img src=\"/x.png\"></div>", true, 100);
         assert_eq!(only_markup.visible, 0);
         assert_eq!(only_markup.fold, "/x.png");

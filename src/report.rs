@@ -115,8 +115,8 @@ impl From<Diagnosis> for DiagnosisInput {
             fault: d.fault,
             confidence: d.confidence,
             title: TitleInput {
-                id: d.title.id,
-                text: d.title.text,
+                id: d.title.id.into_owned(),
+                text: d.title.text.into_owned(),
             },
             evidence: d.evidence,
             ids: d.ids,

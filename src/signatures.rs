@@ -1,7 +1,7 @@
 //! Signature data compiled in from `signatures/` by `build.rs` (format: `signatures/README.md`).
 //!
 //! The tables are plain `static` data so they cost no start-up work and no allocation in the
-//! WASM module; only the Aho-Corasick automaton over [`PATTERNS`] is built at first use.
+//! WASM module; only the phrase matcher's small prefix tables over [`PATTERNS`] are built at first use.
 
 use crate::model::{Audience, Fault, Kind};
 
@@ -165,12 +165,17 @@ pub struct RemedyDef {
 
 include!(concat!(env!("OUT_DIR"), "/signatures_data.rs"));
 
-/// English text of a core message (`diag_*`/`remedy_*`), if the id exists.
-pub fn message_text(id: &str) -> Option<&'static str> {
+/// The built-in id and English text of a core message (`diag_*`/`remedy_*`), if it exists.
+pub fn message(id: &str) -> Option<(&'static str, &'static str)> {
     MESSAGES
         .binary_search_by(|(k, _)| (*k).cmp(id))
         .ok()
-        .map(|i| MESSAGES[i].1)
+        .map(|i| MESSAGES[i])
+}
+
+/// The English text of a message.
+pub fn message_text(id: &str) -> Option<&'static str> {
+    message(id).map(|(_, text)| text)
 }
 
 /// Family definition by id.

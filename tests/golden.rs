@@ -146,7 +146,10 @@ fn check(l: &Loaded, d: &Diagnosis) -> Vec<String> {
     if let Some(r) = &e.first_remedy {
         want(
             "first remedy",
-            d.remedies.first().map(|r| r.id.clone()).unwrap_or_default(),
+            d.remedies
+                .first()
+                .map(|r| r.id.to_string())
+                .unwrap_or_default(),
             r.clone(),
         );
     }
@@ -347,7 +350,7 @@ fn three_positives_per_family() {
 fn remedy_ranking_follows_the_diagnosis() {
     for l in load_all() {
         let d = diagnose(&l.obs);
-        let ids: Vec<&str> = d.remedies.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<&str> = d.remedies.iter().map(|r| &*r.id).collect();
         let n = &l.name;
         match (d.kind, d.family.as_str(), d.variant.as_deref()) {
             (Kind::ServerError, "cloudflare-host", _) => {

@@ -72,7 +72,7 @@ fn check_invariants(obs: &Observation, d: &Diagnosis) -> Result<(), String> {
     // Remedy ids are stable catalog keys and appear at most once in a ranking.
     let mut seen = std::collections::HashSet::new();
     for r in &d.remedies {
-        if r.id.is_empty() || !seen.insert(r.id.as_str()) {
+        if r.id.is_empty() || !seen.insert(&*r.id) {
             return Err(format!("remedy id {:?} empty or repeated", r.id));
         }
         if r.title.text.is_empty() {
