@@ -19,8 +19,8 @@ NAME=gateway_doctor
 # Own target dir: the wasm toolchain (possibly Debian's rustc) and the native one would
 # otherwise invalidate each other's artifacts in ./target on every switch.
 export CARGO_TARGET_DIR="$ROOT/target/wasm"
-# The shipped module is size-budgeted (check-size.sh): optimise for size harder than the native
-# CLI's release profile does. opt-level=z measured 9% smaller than "s" here (400 -> 364 KB).
+# The shipped module is size-budgeted (check-size.sh): optimise for size, unlike the native
+# CLI's release profile (opt-level 3). After wasm-opt: "z" 238 KB, "s" 262 KB, 3 314 KB.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${CARGO_PROFILE_RELEASE_OPT_LEVEL:-z}"
 
 t0=$(date +%s)
