@@ -17,6 +17,11 @@ function fixture(name) {
   return readFileSync(path.join(here, 'fixtures', name), 'utf8');
 }
 
+/** The body of a golden fixture case (tests/fixtures/<case>/body.html), served as it is. */
+function goldenBody(caseName) {
+  return readFileSync(path.join(here, '..', 'fixtures', caseName, 'body.html'), 'utf8');
+}
+
 /**
  * A corpus page. The 2021 Cloudflare dumps carry `<meta http-equiv="refresh" content="0">`,
  * which would make a browser reload the page forever; the zoo drops that one tag (the
@@ -64,11 +69,11 @@ export function zooPages() {
     }),
     {
       path: '/cloudflare-cdn-502',
-      source: 'fixture:cloudflare-cdn-502.html (Cloudflare variation-1 template, as in the corpus 403)',
+      source: 'tests/fixtures/cloudflare-cdn-502-plain (Cloudflare variation-1 template, as in the corpus 403)',
       label: 'Cloudflare: its own failure (502)',
       status: 502,
       headers: { server: 'cloudflare', 'content-type': 'text/html', 'cf-ray': '7d1c0ffee0c0ffee-FRA' },
-      body: fixture('cloudflare-cdn-502.html'),
+      body: goldenBody('cloudflare-cdn-502-plain'),
       expect: { badge: '502', family: 'cloudflare-cdn', kind: 'server_error', fault: 'cdn', code: 502 },
     },
     {
