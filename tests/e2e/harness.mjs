@@ -245,6 +245,24 @@ export async function launch({ extension = true, headless, args = [], zoo: zooOp
   /** Waits for the tab to finish loading. */
   h.waitForLoad = (tabId, opts = {}) => waitFor(async () => (await h.tabStatus(tabId)) === 'complete', { what: `tab ${tabId} load`, ...opts });
 
+  /**
+   * Opens an extension page (`popup.html?tab=3`, `replay.html`) in a new tab. Script errors
+   * and dialogs (dismissed) are collected in `page.errors`, for tests that assert none.
+   */
+  h.openExtensionPage = async (file, { width, height } = {}) => {
+    const p = await context.newPage();
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    p.on('dialog', (d) => {
+      errors.push(`dialog: ${d.message()}`);
+      d.dismiss();
+    });
+    if (width && height) await p.setViewportSize({ width, height });
+    await p.goto(`${h.extOrigin}/${file}`);
+    p.errors = errors;
+    return p;
+  };
+
   /** Opens the popup for `tabId` as a page (`popup.html?tab=<id>`). */
   h.openPopup = async (tabId) => {
     const p = await context.newPage();
@@ -297,6 +315,15 @@ export async function launch({ extension = true, headless, args = [], zoo: zooOp
 }
 
 /** The extension's version (from the built manifest). */
+/** An nginx 502 page, served by the zoo without the shared corpus. */
+export const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
+
+/** Makes the zoo answer `pathname` with `NGINX_502`; returns `pathname`. */
+export function nginxRoute(zoo, pathname) {
+  zoo.set(pathname, { status: 502, headers: { 'content-type': 'text/html', server: 'nginx/1.18.0' }, body: NGINX_502 });
+  return pathname;
+}
+
 export function builtVersion() {
   return JSON.parse(readFileSync(path.join(DIST_CHROME, 'manifest.json'), 'utf8')).version;
 }

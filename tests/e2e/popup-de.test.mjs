@@ -6,20 +6,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { launch, REPO } from './harness.mjs';
+import { launch, REPO, nginxRoute } from './harness.mjs';
 
 // Chromium on Linux takes its UI language from the environment and --lang; set both.
 process.env.LANGUAGE = 'de';
 process.env.LANG = 'de_DE.UTF-8';
 const de = JSON.parse(readFileSync(path.join(REPO, 'extension/_locales/de/messages.json'), 'utf8'));
 const SHOTS = process.env.GD_SCREENSHOT_DIR || path.join(REPO, 'dist/e2e-screens');
-
-/** An nginx 502 served by the zoo without the shared corpus (so this test runs without it). */
-const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
-function nginxRoute(zoo, pathname) {
-  zoo.set(pathname, { status: 502, headers: { 'content-type': 'text/html', server: 'nginx/1.18.0' }, body: NGINX_502 });
-  return pathname;
-}
 
 let h;
 before(async () => {

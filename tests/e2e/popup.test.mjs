@@ -8,17 +8,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { launch, waitFor, REPO } from './harness.mjs';
+import { launch, waitFor, REPO, nginxRoute } from './harness.mjs';
 
 const SHOTS = process.env.GD_SCREENSHOT_DIR || path.join(REPO, 'dist/e2e-screens');
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-
-/** An nginx 502 served by the zoo without the shared corpus (so this test runs without it). */
-const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
-function nginxRoute(zoo, pathname) {
-  zoo.set(pathname, { status: 502, headers: { 'content-type': 'text/html', server: 'nginx/1.18.0' }, body: NGINX_502 });
-  return pathname;
-}
 
 let h;
 before(async () => {
@@ -32,17 +25,8 @@ after(async () => {
 
 /** Opens `popup.html?tab=<id>` (plus extra query) as a page and waits for it to render. */
 async function popup(tabId, extra = '', { width = 400, height = 900 } = {}) {
-  const p = await h.context.newPage();
-  const errors = [];
-  p.on('pageerror', (e) => errors.push(e.message));
-  p.on('dialog', (d) => {
-    errors.push(`dialog: ${d.message()}`);
-    d.dismiss();
-  });
-  await p.setViewportSize({ width, height });
-  await p.goto(`${h.extOrigin}/popup.html?tab=${tabId}${extra}`);
+  const p = await h.openExtensionPage(`popup.html?tab=${tabId}${extra}`, { width, height });
   await p.waitForSelector('#app:not([data-state="loading"])', { timeout: 10_000 });
-  p.errors = errors;
   return p;
 }
 

@@ -14,10 +14,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, waitFor, REPO } from './harness.mjs';
+import { launch, waitFor, REPO, NGINX_502 } from './harness.mjs';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
 const SECRETS = ['S3CRET-QUERY', 'S3CRET-FRAG', 'S3CRET-COOKIE', 'S3CRET-HEADER', 'S3CRET-BODY'];
 
 let h;
@@ -44,21 +43,8 @@ function cli() {
   return path.join(REPO, 'target/debug/gateway-doctor');
 }
 
-async function openPage(file) {
-  const p = await h.context.newPage();
-  const errors = [];
-  p.on('pageerror', (e) => errors.push(e.message));
-  p.on('dialog', (d) => {
-    errors.push(`dialog: ${d.message()}`);
-    d.dismiss();
-  });
-  await p.goto(`${h.extOrigin}/${file}`);
-  p.errors = errors;
-  return p;
-}
-
 async function replayPage() {
-  const p = await openPage('replay.html');
+  const p = await h.openExtensionPage('replay.html');
   await p.waitForSelector('#app[data-state="idle"]', { timeout: 15_000 });
   return p;
 }
@@ -85,7 +71,7 @@ test('a report copied from the popup: no secrets, and the replay page and CLI re
   const tabId = await h.openTab(h.zoo.url('/support-502?token=S3CRET-QUERY#S3CRET-FRAG'));
   const state = await h.waitForState(tabId);
 
-  const popup = await openPage(`popup.html?tab=${tabId}`);
+  const popup = await h.openExtensionPage(`popup.html?tab=${tabId}`);
   await popup.waitForSelector('#app[data-state="diagnosed"]', { timeout: 10_000 });
   const popupData = await rootData(popup);
   assert.equal(popupData.family, 'nginx', 'the engine recognises the page');
