@@ -81,7 +81,6 @@ mod phrases {
         slots: Vec<(u32, u32, u32)>,
         /// Grouped by prefix key, longest phrase first within a group.
         entries: Vec<Entry>,
-        lens: Vec<u32>,
         patterns: &'static [&'static str],
     }
 
@@ -142,7 +141,6 @@ mod phrases {
                 bits,
                 slots,
                 entries,
-                lens: patterns.iter().map(|p| p.len() as u32).collect(),
                 patterns,
             }
         }
@@ -193,7 +191,7 @@ mod phrases {
                         continue;
                     }
                     let p = e.pattern as usize;
-                    let len = self.lens[p] as usize;
+                    let len = self.patterns[p].len();
                     if len <= 8 || text[i..].starts_with(self.patterns[p].as_bytes()) {
                         found.push(((i + len) as u32, e.pattern));
                     }
@@ -203,7 +201,7 @@ mod phrases {
             found.sort_by_key(|&(end, _)| end);
             for (end, p) in found {
                 let end = end as usize;
-                f(p as usize, end - self.lens[p as usize] as usize, end);
+                f(p as usize, end - self.patterns[p as usize].len(), end);
             }
         }
     }
