@@ -11,92 +11,13 @@
 //! comments/scripts) whose *result* is asserted here; their speed is measured by
 //! `benches/engine.rs` (`make bench`), not timed in a test.
 
-use gateway_doctor::{
-    diagnose, Diagnosis, EvidenceSource, Fault, Header, Kind, Observation, SCHEMA,
-};
+use gateway_doctor::{diagnose, Diagnosis, EvidenceSource, Fault, Header, Kind, Observation};
 use proptest::prelude::*;
 
 const NGINX_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
-/// Checks what must hold for every diagnosis, whatever the input. Returns a message naming
-/// the broken invariant so proptest shrinks to a readable failure.
-fn check_invariants(obs: &Observation, d: &Diagnosis) -> Result<(), String> {
-    if d.schema != SCHEMA {
-        return Err(format!("schema {} != {SCHEMA}", d.schema));
-    }
-    if !(d.confidence.is_finite() && (0.0..=1.0).contains(&d.confidence)) {
-        return Err(format!("confidence {} outside [0,1]", d.confidence));
-    }
-    // network_error iff family network, with one exception: the user stopping the load
-    // (ERR_ABORTED / NS_BINDING_ABORTED) is family network but kind ok, variant aborted, so
-    // it raises no alarm.
-    let aborted = d.kind == Kind::Ok && d.variant.as_deref() == Some("aborted");
-    if (d.kind == Kind::NetworkError) != (d.family == "network")
-        && !(aborted && d.family == "network")
-    {
-        return Err(format!(
-            "kind {:?} vs family {}: network_error iff family network",
-            d.kind, d.family
-        ));
-    }
-    if aborted && (obs.net_error.is_none() || d.fault != Fault::None) {
-        return Err("aborted load must come from a net error and raise no alarm".into());
-    }
-    if d.family.is_empty()
-        || d.family
-            .chars()
-            .any(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
-    {
-        return Err(format!(
-            "family id {:?} is not a lowercase ascii id",
-            d.family
-        ));
-    }
-    if d.kind == Kind::ServerError && d.remedies.is_empty() {
-        return Err("server error without remedies".into());
-    }
-    // A 2xx/3xx answer from the server is never a server or network error.
-    if matches!(obs.status, Some(100..=399))
-        && obs.net_error.is_none()
-        && matches!(d.kind, Kind::ServerError | Kind::NetworkError)
-    {
-        return Err(format!("status {:?} diagnosed as {:?}", obs.status, d.kind));
-    }
-    if d.title.id.is_empty()
-        || d.title.text.is_empty()
-        || d.summary.id.is_empty()
-        || d.summary.text.is_empty()
-    {
-        return Err("empty title/summary message".into());
-    }
-    // Remedy ids are stable catalog keys and appear at most once in a ranking.
-    let mut seen = std::collections::HashSet::new();
-    for r in &d.remedies {
-        if r.id.is_empty() || !seen.insert(&*r.id) {
-            return Err(format!("remedy id {:?} empty or repeated", r.id));
-        }
-        if r.title.text.is_empty() {
-            return Err(format!("remedy {} has no title", r.id));
-        }
-    }
-    if d.engine_version != gateway_doctor::VERSION {
-        return Err(format!("engine_version {}", d.engine_version));
-    }
-    if obs.status.is_none()
-        && obs.net_error.is_none()
-        && obs.body.is_none()
-        && d.kind == Kind::ServerError
-    {
-        return Err("server error claimed with no status, no body and no net error".into());
-    }
-    // The diagnosis must survive the JSON round trip the CLI and extension rely on.
-    let json = serde_json::to_string(d).map_err(|e| format!("serialise: {e}"))?;
-    let back: Diagnosis = serde_json::from_str(&json).map_err(|e| format!("deserialise: {e}"))?;
-    if &back != d {
-        return Err("diagnosis does not round-trip through JSON".into());
-    }
-    Ok(())
-}
+mod invariants;
+use invariants::check_invariants;
 
 fn assert_invariants(obs: &Observation) -> Diagnosis {
     let d = diagnose(obs);
