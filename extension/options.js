@@ -2,7 +2,7 @@
 // sync, so nothing leaves the browser).
 
 import { api, t } from './lib/browser.js';
-import { h } from './lib/render.js';
+import { h, checkbox } from './lib/render.js';
 
 const e = (tag, props, ...kids) => h(document, tag, props, ...kids);
 const DEFAULTS = { owner: false, keep_query: false, include_excerpt: false };
@@ -18,19 +18,13 @@ async function main() {
     await api.storage.local.set({ prefs });
     saved.textContent = t('ui_options_saved', [], 'Saved.');
   };
-  const check = (key, label, hint) => e('div', { class: 'check' },
-    e('input', {
-      type: 'checkbox', id: `opt-${key}`, checked: prefs[key],
-      'aria-describedby': hint ? `opt-${key}-hint` : undefined,
-      on: {
-        change: (ev) => {
-          prefs[key] = ev.target.checked;
-          save();
-        },
-      },
-    }),
-    e('label', { for: `opt-${key}`, text: label }),
-    hint ? e('p', { class: 'small muted hint', id: `opt-${key}-hint`, text: hint }) : null);
+  const check = (key, label, hint) => checkbox(document, {
+    id: `opt-${key}`, checked: prefs[key], label, note: hint,
+    onChange: (on) => {
+      prefs[key] = on;
+      save();
+    },
+  });
   app.append(
     e('h1', { class: 'headline', text: t('ui_options_title', [], 'Gateway Doctor options') }),
     e('h2', { class: 'opt-h', text: t('ui_options_popup', [], 'Popup') }),

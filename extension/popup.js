@@ -8,7 +8,7 @@
 import { api, t, isFirefox, platformOs, extensionOrigin } from './lib/browser.js';
 import { MSG, request } from './lib/protocol.js';
 import {
-  h, append, clear, popupModel, dnsCommands, browserDnsPage, mailtoDraft, cleanText,
+  h, append, clear, checkbox, popupModel, dnsCommands, browserDnsPage, mailtoDraft, cleanText,
 } from './lib/render.js';
 import { formatCountdown } from './lib/retry.js';
 
@@ -512,19 +512,13 @@ function reportSection() {
     },
   });
   d.append(e('summary', { text: t('ui_report_heading', [], 'Copy a report for support or the site owner') }));
-  const check = (key, label, warn) => e('div', { class: 'check' },
-    e('input', {
-      type: 'checkbox', id: `report-${key}`, checked: report[key],
-      'aria-describedby': warn ? `report-${key}-warn` : undefined,
-      on: {
-        change: (ev) => {
-          report[key] = ev.target.checked;
-          loadReport();
-        },
-      },
-    }),
-    e('label', { for: `report-${key}`, text: label }),
-    warn ? e('p', { class: 'small warn-text', id: `report-${key}-warn`, text: warn }) : null);
+  const check = (key, label, warn) => checkbox(document, {
+    id: `report-${key}`, checked: report[key], label, note: warn, noteSuffix: 'warn', noteClass: 'small warn-text',
+    onChange: (on) => {
+      report[key] = on;
+      loadReport();
+    },
+  });
   d.append(
     e('p', { class: 'small muted', text: t('ui_report_intro', [], 'Contains the error, the server and CDN headers that identify it, request ids and the time. Never cookies, passwords or form data. Nothing is sent: you copy it and decide where it goes.') }),
     check('keep_query', t('ui_report_keep_query', [], 'Keep the full address (query string)'),

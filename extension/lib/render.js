@@ -64,6 +64,23 @@ export function h(doc, tag, props = {}, ...children) {
   return el;
 }
 
+/**
+ * A labelled checkbox (`<div class="check"><input><label>[<p note>]</div>`), as the popup's
+ * report switches and the options page use it. `id` is the input's id; the note, when given,
+ * gets the id `${id}-${noteSuffix}` and describes the input for screen readers.
+ */
+export function checkbox(doc, { id, checked, label, note, noteSuffix = 'hint', noteClass = 'small muted hint', onChange }) {
+  const noteId = `${id}-${noteSuffix}`;
+  return h(doc, 'div', { class: 'check' },
+    h(doc, 'input', {
+      type: 'checkbox', id, checked,
+      'aria-describedby': note ? noteId : undefined,
+      on: { change: (ev) => onChange(ev.target.checked) },
+    }),
+    h(doc, 'label', { for: id, text: label }),
+    note ? h(doc, 'p', { class: noteClass, id: noteId, text: note }) : null);
+}
+
 /** Appends children like `h()` does (strings as text, null/false skipped). */
 export function append(doc, el, children) {
   for (const c of children) {

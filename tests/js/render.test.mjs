@@ -4,7 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  h, clear, safeHref, msgText, cleanText, headlineKey, popupModel, dnsCommands, browserDnsPage,
+  h, clear, checkbox, safeHref, msgText, cleanText, headlineKey, popupModel, dnsCommands, browserDnsPage,
   mailtoDraft,
 } from '../../extension/lib/render.js';
 
@@ -32,6 +32,28 @@ class FakeText {
 const doc = { createElement: (t) => new FakeNode(t), createTextNode: (t) => new FakeText(t) };
 
 const HOSTILE = '<img src=x onerror=alert(1)></script><script>alert(2)</script>';
+
+test('checkbox(): labelled input, described by its note, reporting changes', () => {
+  const seen = [];
+  const box = checkbox(doc, {
+    id: 'report-keep_query', checked: true, label: 'Keep it', note: HOSTILE, noteSuffix: 'warn',
+    noteClass: 'small warn-text', onChange: (on) => seen.push(on),
+  });
+  const [input, label, note] = box.children;
+  assert.equal(box.attrs.class, 'check');
+  assert.deepEqual(input.attrs, { type: 'checkbox', id: 'report-keep_query', checked: '', 'aria-describedby': 'report-keep_query-warn' });
+  assert.deepEqual(label.attrs, { for: 'report-keep_query' });
+  assert.equal(label.textContent, 'Keep it');
+  assert.deepEqual(note.attrs, { class: 'small warn-text', id: 'report-keep_query-warn' });
+  assert.equal(note.textContent, HOSTILE, 'the note is text, never markup');
+  input.listeners.change({ target: { checked: false } });
+  assert.deepEqual(seen, [false]);
+
+  const plain = checkbox(doc, { id: 'opt-owner', checked: false, label: 'Owner', onChange: () => {} });
+  assert.equal(plain.children.length, 2, 'no note, no empty paragraph');
+  assert.equal(plain.children[0].attrs['aria-describedby'], undefined);
+  assert.equal(plain.children[0].attrs.checked, undefined);
+});
 
 test('h() puts hostile strings in text nodes only', () => {
   const el = h(doc, 'p', { class: 'x', 'data-code': '502', text: HOSTILE });
