@@ -173,11 +173,6 @@ pub fn message(id: &str) -> Option<(&'static str, &'static str)> {
         .map(|i| MESSAGES[i])
 }
 
-/// The English text of a message.
-pub fn message_text(id: &str) -> Option<&'static str> {
-    message(id).map(|(_, text)| text)
-}
-
 /// Family definition by id.
 pub fn family(id: &str) -> Option<&'static FamilyDef> {
     FAMILIES.iter().find(|f| f.id == id)
