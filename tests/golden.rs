@@ -487,6 +487,17 @@ fn bad_signature_data_fails_the_build() {
             "empty phrase",
         ),
         (
+            "short",
+            Box::new(|d: &Path| {
+                replace_in(
+                    &d.join(NGINX),
+                    "any = [\"nginx\"]",
+                    "any = [\"nginx\", \"ng\"]",
+                )
+            }),
+            "shorter than 3 bytes",
+        ),
+        (
             "duplicate",
             Box::new(|d: &Path| {
                 replace_in(
