@@ -57,9 +57,19 @@ test('WASM diagnose() equals the native CLI on every fixture and corpus page', {
 
 test('WASM diagnose() rejects malformed observations with an Error and keeps serving', { skip: !pkgPresent && 'extension/pkg absent (make build)' }, async () => {
   const wasm = await loadWasm();
-  for (const bad of [{ status: 'x' }, { headers: 5 }, { headers: [{ value: 1 }] }, 'text', 42, null]) {
+  // The body crosses as a plain string and the rest as JSON: a string body must not let
+  // bad other fields through, and a body that is not a string is refused like any bad field.
+  for (const bad of [{ status: 'x' }, { headers: 5 }, { headers: [{ value: 1 }] }, 'text', 42, null,
+    { status: 'x', body: '<h1>502 Bad Gateway</h1>' }, { status: 502, body: 5 }, { status: 502, body: ['x'] }]) {
     assert.throws(() => wasm.diagnose(bad), Error, `accepted ${JSON.stringify(bad)}`);
   }
+  // The caller's object is left as it was (the body is read, not taken out of it).
+  const obs = { url: 'https://a.example/', status: 502, headers: [{ name: 'server', value: 'nginx' }], body: '<center>nginx</center>' };
+  const before = structuredClone(obs);
+  assert.equal(wasm.diagnose(obs).family, 'nginx');
+  assert.deepEqual(obs, before);
+  // Page text cut in the middle of a surrogate pair is diagnosed, not refused.
+  assert.equal(wasm.diagnose({ ...obs, body: '<center>nginx</center> \ud83d' }).family, 'nginx');
   // Still answers after the errors.
   const d = wasm.diagnose({ url: 'https://a.example/', status: 502, headers: [], body: '' });
   assert.equal(d.schema, 1);
