@@ -569,11 +569,24 @@ impl JsonP<'_> {
 // ---------------------------------------------------------------------------------------------
 
 fn main() {
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    // The data sits at the repository root; this script builds gateway-doctor-hot, whose
+    // manifest is in crates/hot/. The nearest ancestor with a `signatures/` folder is the root
+    // (tests/golden.rs runs this script on a copy of the data with CARGO_MANIFEST_DIR set to it).
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest
+        .ancestors()
+        .find(|d| d.join("signatures").is_dir())
+        .unwrap_or_else(|| {
+            fail(format!(
+                "no signatures/ folder above {}",
+                manifest.display()
+            ))
+        })
+        .to_path_buf();
     let sig_dir = root.join("signatures");
-    println!("cargo:rerun-if-changed=signatures");
-    println!("cargo:rerun-if-changed=signatures/vendors");
-    println!("cargo:rerun-if-changed=locales/core");
+    for dir in ["signatures", "signatures/vendors", "locales/core"] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+    }
 
     let version = read(&sig_dir.join("VERSION")).trim().to_string();
     if version.is_empty() || version.contains(char::is_whitespace) {

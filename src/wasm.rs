@@ -62,7 +62,10 @@ pub fn diagnose(observation: JsValue) -> Result<JsValue, JsValue> {
     if body.is_some() {
         obs.body = body;
     }
-    Ok(to_js(&crate::diagnose(&obs))?)
+    // Serialised by the speed-compiled crate (see src/hot.rs), not by `to_js`.
+    let json = gateway_doctor_hot::to_json(&crate::diagnose(&obs))
+        .map_err(|e| Error::bad_input(format!("cannot convert result: {e}")))?;
+    js_sys::JSON::parse(&json)
 }
 
 /// The whole remedy catalog (every remedy with its steps), for the extension's help pages.

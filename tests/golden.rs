@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use gateway_doctor::classify::scan;
 use gateway_doctor::normalize::normalize;
+use gateway_doctor::scan::scan;
 use gateway_doctor::signatures::{self as sig, HeaderOp};
 use gateway_doctor::{diagnose, Action, Diagnosis, Header, Kind, Observation};
 use serde::Deserialize;
@@ -394,8 +394,9 @@ fn remedy_ranking_follows_the_diagnosis() {
 
 // ---------------------------------------------------------------------------------------------
 // The signature data is validated by build.rs: bad data must fail the build. These tests run
-// the compiled build script itself (target/<profile>/build/gateway-doctor-*/build-script-build)
-// against a copy of the data with one defect each.
+// the compiled build script itself (target/<profile>/build/gateway-doctor-hot-*/
+// build-script-build: the tables belong to the hot crate, see src/hot.rs) against a copy of the
+// data with one defect each.
 
 fn build_script() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
@@ -407,7 +408,7 @@ fn build_script() -> Option<PathBuf> {
             .filter(|e| {
                 e.file_name()
                     .to_string_lossy()
-                    .starts_with("gateway-doctor-")
+                    .starts_with("gateway-doctor-hot-")
             })
             .map(|e| e.path().join("build-script-build"))
             .filter(|p| p.is_file())

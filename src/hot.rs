@@ -1,0 +1,28 @@
+//! The engine's hot path as its own crate (`gateway-doctor-hot`, manifest in `crates/hot/`),
+//! so that it can be compiled for speed while the rest of the WASM module is compiled for size.
+//!
+//! The module has a 250 KB budget, which only `opt-level = "z"` meets for the whole crate; at
+//! "z" a 64 KB page took ~600 µs in WASM and a call with no body ~70 µs, most of it in the
+//! normaliser, the phrase scan and serde_json writing the diagnosis. Cargo sets opt-levels per
+//! crate (`[profile.release.package.gateway-doctor-hot]` in the root Cargo.toml), and the
+//! level survives LTO, so what runs per byte and per call lives here:
+//!
+//! * [`model`]: the serde contract, whose `Serialize` code is instantiated by [`to_json`];
+//! * [`signatures`]: the compiled signature tables (`build.rs`) the scan reads;
+//! * [`normalize`] and [`scan`]: one pass each over the body.
+//!
+//! Everything else (the classifier's decisions, remedies, reports, HAR, the WASM boundary, the
+//! CLI) stays in `gateway-doctor`, which re-exports these modules under the same paths. The
+//! source files live in `src/` with the rest of the core; this file is only the crate root.
+//! Measured with `make bench` (README, "Speed and size"): see the figures there.
+
+pub mod model;
+pub mod normalize;
+pub mod scan;
+pub mod signatures;
+
+/// The JSON text of a diagnosis, as the WASM boundary hands it to JavaScript. Here rather than
+/// at the call site because serde's generic code is compiled in the crate that instantiates it.
+pub fn to_json(d: &model::Diagnosis) -> serde_json::Result<String> {
+    serde_json::to_string(d)
+}
