@@ -16,7 +16,9 @@ use crate::model::*;
 use crate::normalize::{normalize, Normalized};
 use crate::remedies::{self, RemedyContext};
 use crate::scan::{scan, Scan};
-use crate::signatures::{self as sig, status_in, BodyCond, HeaderOp, SignatureDef};
+use crate::signatures::{
+    self as sig, render_message as message, status_in, BodyCond, HeaderOp, SignatureDef,
+};
 
 /// Points an accepted 4xx/5xx status adds to a signature that matched something else.
 const STATUS_POINTS: i32 = 2;
@@ -80,53 +82,6 @@ fn code_variant(code: Option<u32>) -> Option<&'static str> {
         .iter()
         .find(|(k, _)| *k == c)
         .map(|(_, v)| *v)
-}
-
-/// Renders a core message with `args`, keeping only as many args as the text uses. Ids and
-/// texts without placeholders borrow the built-in strings.
-pub fn message(id: &str, args: &[String]) -> Message {
-    let (id, text): (Text, &'static str) = match sig::message(id) {
-        Some((id, text)) => (Text::Borrowed(id), text),
-        None => (Text::Owned(id.to_string()), ""),
-    };
-    if text.is_empty() {
-        return Message {
-            text: id.clone(),
-            id,
-            args: Vec::new(),
-        };
-    }
-    if !text.contains('$') {
-        return Message {
-            id,
-            args: Vec::new(),
-            text: Text::Borrowed(text),
-        };
-    }
-    // One pass: copy the text, substituting $1..$9; remember the highest placeholder used.
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut used = 0usize;
-    let mut rest = text;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let d = rest.as_bytes().get(i + 1).copied().unwrap_or(0);
-        if (b'1'..=b'9').contains(&d) {
-            let n = (d - b'0') as usize;
-            used = used.max(n);
-            out.push_str(args.get(n - 1).map_or("", String::as_str));
-            rest = &rest[i + 2..];
-        } else {
-            out.push('$');
-            rest = &rest[i + 1..];
-        }
-    }
-    out.push_str(rest);
-    let args: Vec<String> = args.iter().take(used).cloned().collect();
-    Message {
-        id,
-        args,
-        text: Text::Owned(out),
-    }
 }
 
 struct Fired {

@@ -9,15 +9,17 @@
 //!
 //! * [`model`]: the serde contract, whose `Serialize` code is instantiated by [`to_json`];
 //! * [`signatures`]: the compiled signature tables (`build.rs`) the scan reads;
-//! * [`normalize`] and [`scan`]: one pass each over the body.
+//! * [`normalize`] and [`scan`]: one pass each over the body;
+//! * [`remedies`]: the ranked remedies every diagnosis renders (a dozen messages each).
 //!
-//! Everything else (the classifier's decisions, remedies, reports, HAR, the WASM boundary, the
+//! Everything else (the classifier's decisions, reports, HAR, the WASM boundary, the
 //! CLI) stays in `gateway-doctor`, which re-exports these modules under the same paths. The
 //! source files live in `src/` with the rest of the core; this file is only the crate root.
 //! Measured with `make bench` (README, "Speed and size"): see the figures there.
 
 pub mod model;
 pub mod normalize;
+pub mod remedies;
 pub mod scan;
 pub mod signatures;
 

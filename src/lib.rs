@@ -19,11 +19,10 @@ pub mod classify;
 pub mod error;
 pub mod har;
 mod jsonv;
-pub mod remedies;
 pub mod report;
 
 // The hot path, compiled for speed in its own crate (src/hot.rs), under its usual paths.
-pub use gateway_doctor_hot::{model, normalize, scan, signatures};
+pub use gateway_doctor_hot::{model, normalize, remedies, scan, signatures};
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -464,76 +464,9 @@ fn entity(s: &[u8]) -> Option<(char, usize)> {
     Some((ch, semi + 1))
 }
 
-/// Replaces the escapes of lone UTF-16 surrogates in JSON text (`"\ud83d"` without its low
-/// half) with `\ufffd`. Page text read in JavaScript and cut at a length can end in half an
-/// emoji; `JSON.stringify` then writes a lone-surrogate escape that serde_json rightly
-/// rejects, which would turn a diagnosable page into an error. Linear; borrows when there is
-/// nothing to fix.
-pub fn json_without_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
-    fn surrogate(b: &[u8], i: usize) -> Option<u16> {
-        // b[i] == '\\' && b[i+1] == 'u'
-        let hex = std::str::from_utf8(b.get(i + 2..i + 6)?).ok()?;
-        let v = u16::from_str_radix(hex, 16).ok()?;
-        (0xd800..=0xdfff).contains(&v).then_some(v)
-    }
-    let b = json.as_bytes();
-    if !json.contains("\\ud") && !json.contains("\\uD") {
-        return std::borrow::Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len());
-    let mut i = 0;
-    let mut copied = 0;
-    while i + 1 < b.len() {
-        if b[i] != b'\\' {
-            i += 1;
-            continue;
-        }
-        if b[i + 1] != b'u' {
-            i += 2; // any other escape, including an escaped backslash
-            continue;
-        }
-        match surrogate(b, i) {
-            Some(0xd800..=0xdbff)
-                if b.get(i + 6) == Some(&b'\\')
-                    && b.get(i + 7) == Some(&b'u')
-                    && surrogate(b, i + 6).is_some_and(|lo| lo >= 0xdc00) =>
-            {
-                i += 12; // a proper pair
-            }
-            Some(_) => {
-                out.push_str(&json[copied..i]);
-                out.push_str("\\ufffd");
-                i += 6;
-                copied = i;
-            }
-            None => i += 6.min(b.len() - i),
-        }
-    }
-    out.push_str(&json[copied..]);
-    std::borrow::Cow::Owned(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lone_surrogate_escapes_are_replaced() {
-        let f = |s: &str| json_without_lone_surrogates(s).into_owned();
-        assert_eq!(f(r#"{"b":"ok"}"#), r#"{"b":"ok"}"#);
-        assert_eq!(f(r#"{"b":"x\ud83d"}"#), r#"{"b":"x\ufffd"}"#);
-        assert_eq!(f(r#"{"b":"\ude00y"}"#), r#"{"b":"\ufffdy"}"#);
-        assert_eq!(f(r#"{"b":"\ud83d\ude00"}"#), r#"{"b":"\ud83d\ude00"}"#);
-        assert_eq!(f(r#"{"b":"\\ud83d"}"#), r#"{"b":"\\ud83d"}"#);
-        assert_eq!(
-            f(r#"{"b":"\ud83d\ud83d\ude00"}"#),
-            r#"{"b":"\ufffd\ud83d\ude00"}"#
-        );
-        assert_eq!(f(r#"{"b":"\u00e9\ud8"}"#), r#"{"b":"\u00e9\ud8"}"#);
-        let fixed = f(r#"{"body":"cut \ud83d"}"#);
-        let v: serde_json::Value = serde_json::from_str(&fixed).unwrap();
-        assert_eq!(v["body"], "cut \u{fffd}");
-    }
 
     fn norm(s: &str) -> String {
         normalize(s, true, 1 << 20).fold

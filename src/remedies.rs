@@ -2,9 +2,8 @@
 //! one diagnosis: OS-specific steps, the provider's status page, the page's host and the
 //! retry delay filled in.
 
-use crate::classify::message;
 use crate::model::{Action, Audience, Remedy};
-use crate::signatures::{ActionDef, RemedyDef, REMEDIES};
+use crate::signatures::{render_message as message, ActionDef, RemedyDef, REMEDIES};
 
 /// What a remedy needs to know about the situation it is rendered for.
 #[derive(Debug, Default, Clone, Copy)]

@@ -3,7 +3,7 @@
 //! The tables are plain `static` data so they cost no start-up work and no allocation in the
 //! WASM module; only the phrase matcher's small prefix tables over [`PATTERNS`] are built at first use.
 
-use crate::model::{Audience, Fault, Kind};
+use crate::model::{Audience, Fault, Kind, Message, Text};
 
 /// A vendor/variant family from `signatures/families.toml`.
 #[derive(Debug)]
@@ -171,6 +171,53 @@ pub fn message(id: &str) -> Option<(&'static str, &'static str)> {
         .binary_search_by(|(k, _)| (*k).cmp(id))
         .ok()
         .map(|i| MESSAGES[i])
+}
+
+/// Renders a core message with `args`, keeping only as many args as the text uses. Ids and
+/// texts without placeholders borrow the built-in strings.
+pub fn render_message(id: &str, args: &[String]) -> Message {
+    let (id, text): (Text, &'static str) = match message(id) {
+        Some((id, text)) => (Text::Borrowed(id), text),
+        None => (Text::Owned(id.to_string()), ""),
+    };
+    if text.is_empty() {
+        return Message {
+            text: id.clone(),
+            id,
+            args: Vec::new(),
+        };
+    }
+    if !text.contains('$') {
+        return Message {
+            id,
+            args: Vec::new(),
+            text: Text::Borrowed(text),
+        };
+    }
+    // One pass: copy the text, substituting $1..$9; remember the highest placeholder used.
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut used = 0usize;
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let d = rest.as_bytes().get(i + 1).copied().unwrap_or(0);
+        if (b'1'..=b'9').contains(&d) {
+            let n = (d - b'0') as usize;
+            used = used.max(n);
+            out.push_str(args.get(n - 1).map_or("", String::as_str));
+            rest = &rest[i + 2..];
+        } else {
+            out.push('$');
+            rest = &rest[i + 1..];
+        }
+    }
+    out.push_str(rest);
+    let args: Vec<String> = args.iter().take(used).cloned().collect();
+    Message {
+        id,
+        args,
+        text: Text::Owned(out),
+    }
 }
 
 /// Family definition by id.

@@ -35,7 +35,7 @@ fn js_json(value: JsValue, what: &str) -> Result<String, Error> {
         .and_then(|s| s.as_string())
         .ok_or_else(|| Error::bad_input(format!("{what}: expected an object")))?;
     // Page text cut in JS can end in half a surrogate pair; diagnose it rather than refuse it.
-    Ok(crate::normalize::json_without_lone_surrogates(&json).into_owned())
+    Ok(crate::jsonv::json_without_lone_surrogates(&json).into_owned())
 }
 
 /// `diagnose(observation) -> diagnosis`. A malformed observation gives a JS `Error`, never a
