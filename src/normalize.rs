@@ -388,11 +388,7 @@ impl Out {
                 self.orig.extend_from_slice(os.as_bytes());
                 // Keep byte offsets aligned: lower-case only when it is one char of the same
                 // UTF-8 length (true for Latin, Greek, Cyrillic letters).
-                let mut lower = c.to_lowercase();
-                let l = match (lower.next(), lower.next()) {
-                    (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
-                    _ => c,
-                };
+                let l = lower(c);
                 let mut lb = [0u8; 4];
                 self.fold
                     .extend_from_slice(l.encode_utf8(&mut lb).as_bytes());
@@ -401,6 +397,23 @@ impl Out {
                 }
             }
         }
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/lowercase.rs"));
+
+/// Non-ASCII `c` lower-cased when its lower case is one char of the same UTF-8 length, else
+/// `c`: what `char::to_lowercase` gives under that condition, from build.rs's runs (see
+/// `lowercase_runs` there for why).
+pub fn lower(c: char) -> char {
+    let u = c as u32;
+    // The last run starting at or before `u`.
+    let i = LOWER_RUNS.partition_point(|r| r.0 <= u);
+    match i.checked_sub(1).map(|i| LOWER_RUNS[i]) {
+        Some((first, last, stride, delta)) if u <= last && (u - first) % stride == 0 => {
+            char::from_u32(u.wrapping_add_signed(delta)).unwrap_or(c)
+        }
+        _ => c,
     }
 }
 
@@ -467,6 +480,23 @@ fn entity(s: &[u8]) -> Option<(char, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lower_agrees_with_std_on_every_char() {
+        for c in (0..=0x10ffffu32).filter_map(char::from_u32) {
+            let mut it = c.to_lowercase();
+            let want = match (it.next(), it.next()) {
+                (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
+                _ => c,
+            };
+            let got = if c.is_ascii() {
+                c.to_ascii_lowercase()
+            } else {
+                lower(c)
+            };
+            assert_eq!(got, want, "U+{:04X}", c as u32);
+        }
+    }
 
     fn norm(s: &str) -> String {
         normalize(s, true, 1 << 20).fold
