@@ -10,18 +10,24 @@
 //! * [`model`]: the serde contract, whose `Serialize` code is instantiated by [`to_json`];
 //! * [`signatures`]: the compiled signature tables (`build.rs`) the scan reads;
 //! * [`normalize`] and [`scan`]: one pass each over the body;
+//! * [`classify`]: the rules, the decision and the diagnosis around them;
 //! * [`remedies`]: the ranked remedies every diagnosis renders (a dozen messages each).
 //!
-//! Everything else (the classifier's decisions, reports, HAR, the WASM boundary, the
+//! Everything else (reports, HAR, the WASM boundary, the
 //! CLI) stays in `gateway-doctor`, which re-exports these modules under the same paths. The
 //! source files live in `src/` with the rest of the core; this file is only the crate root.
 //! Measured with `make bench` (README, "Speed and size"): see the figures there.
 
+pub mod classify;
 pub mod model;
 pub mod normalize;
 pub mod remedies;
 pub mod scan;
 pub mod signatures;
+
+/// The engine version a diagnosis records: this crate's, kept equal to `gateway-doctor`'s
+/// (a test in src/lib.rs checks it).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The JSON text of a diagnosis, as the WASM boundary hands it to JavaScript. Here rather than
 /// at the call site because serde's generic code is compiled in the crate that instantiates it.

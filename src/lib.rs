@@ -15,14 +15,13 @@
 //! assert_eq!(d.family, "nginx");
 //! ```
 
-pub mod classify;
 pub mod error;
 pub mod har;
 mod jsonv;
 pub mod report;
 
 // The hot path, compiled for speed in its own crate (src/hot.rs), under its usual paths.
-pub use gateway_doctor_hot::{model, normalize, remedies, scan, signatures};
+pub use gateway_doctor_hot::{classify, model, normalize, remedies, scan, signatures};
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
@@ -31,5 +30,14 @@ pub use classify::diagnose;
 pub use error::{Error, Result};
 pub use model::*;
 
-/// The crate version (Cargo.toml is the one place it lives).
+/// The crate version, from Cargo.toml (crates/hot/Cargo.toml must say the same: tested below).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_hot_crate_reports_this_crate_version() {
+        // Diagnoses carry gateway_doctor_hot::VERSION; reports and the CLI carry this one.
+        assert_eq!(gateway_doctor_hot::VERSION, super::VERSION);
+    }
+}
