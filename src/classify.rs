@@ -171,10 +171,10 @@ fn evaluate(
                 .min_by_key(|&&p| sc.first[p as usize])
             {
                 f.body_hit = true;
-                Some(format!("body: {:?}", sig::PATTERNS[p as usize]))
+                Some(format!("body: \"{}\"", sig::PATTERNS[p as usize]))
             } else if let Some(e) = rule.exact.iter().find(|e| norm.fold == **e) {
                 f.body_hit = true;
-                Some(format!("body is exactly {e:?}"))
+                Some(format!("body is exactly \"{e}\""))
             } else {
                 None
             };
