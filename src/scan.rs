@@ -71,6 +71,9 @@ mod phrases {
         slots: Vec<(u32, u32, u32)>,
         /// Grouped by prefix key, longest phrase first within a group.
         entries: Vec<Entry>,
+        /// Non-word bytes that start a phrase (`(`, `/`, `!`): the only non-word positions
+        /// worth a lookup.
+        nonword_start: [bool; 256],
         patterns: &'static [&'static str],
     }
 
@@ -86,6 +89,7 @@ mod phrases {
     impl Matcher {
         pub fn new(patterns: &'static [&'static str]) -> Matcher {
             let mut bits = vec![0u64; BITS / 64];
+            let mut nonword_start = [false; 256];
             let mut order: Vec<(u32, usize)> = Vec::with_capacity(patterns.len());
             for (p, pat) in patterns.iter().enumerate() {
                 let b = pat.as_bytes();
@@ -96,6 +100,9 @@ mod phrases {
                 let k = key(b, 0);
                 let h = hash(k);
                 bits[h / 64] |= 1 << (h % 64);
+                if !WORD[b[0] as usize] {
+                    nonword_start[b[0] as usize] = true;
+                }
                 order.push((k, p));
             }
             // Insertion sort: ~300 entries once per worker start. A library sort would be
@@ -141,6 +148,7 @@ mod phrases {
                 bits,
                 slots,
                 entries,
+                nonword_start,
                 patterns,
             }
         }
@@ -170,16 +178,21 @@ mod phrases {
             }
             // (end, pattern), in order of end.
             let mut found: Vec<(u32, u16)> = Vec::new();
-            let mut prev_word = false;
-            for i in 0..=n - MIN_LEN {
+            // Candidates: where a word starts, and the few non-word bytes that start a phrase.
+            // The rest of a word is skipped in a tight loop, without a lookup.
+            let last = n - MIN_LEN;
+            let mut next = 0;
+            while next <= last {
+                let i = next;
                 let c = text[i];
-                let word = WORD[c as usize];
-                // Inside a word: only a phrase starting with a word byte could start here,
-                // and those need a boundary before them.
-                if word && prev_word {
+                next = i + 1;
+                if WORD[c as usize] {
+                    while next < n && WORD[text[next] as usize] {
+                        next += 1;
+                    }
+                } else if !self.nonword_start[c as usize] {
                     continue;
                 }
-                prev_word = word;
                 let k = key(text, i);
                 let h = hash(k);
                 if self.bits[h / 64] & (1 << (h % 64)) == 0 {
