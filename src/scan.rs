@@ -170,14 +170,38 @@ mod phrases {
 
         /// Calls `f(pattern, start, end)` for every occurrence of a phrase that starts at a
         /// word boundary when the phrase starts with a word byte (any occurrence otherwise),
-        /// in order of `end`, the longer phrase first when two end together.
-        pub fn for_each(&self, text: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+        /// in order of `end`, the longer phrase first when two end together. When `f` returns
+        /// true it has no use for further occurrences of that phrase, and gets none: on a page
+        /// that repeats its phrases (an article about 502 errors) most of the work was
+        /// comparing and reporting occurrences the caller then ignored.
+        pub fn for_each(&self, text: &[u8], mut f: impl FnMut(usize, usize, usize) -> bool) {
             let n = text.len();
             if n < MIN_LEN {
                 return;
             }
-            // (end, pattern), in order of end.
+            // (end, pattern) found and not yet reported, in order of end from `head` on. An
+            // occurrence is reported once the scan has passed its end: no later one (it
+            // starts further on) can end before it. So only overlapping ones wait here.
             let mut found: Vec<(u32, u16)> = Vec::new();
+            let mut head = 0;
+            let mut done = vec![false; self.patterns.len()];
+            let mut report =
+                |found: &mut Vec<(u32, u16)>, head: &mut usize, done: &mut [bool], upto: usize| {
+                    while let Some(&(end, p)) = found.get(*head) {
+                        if end as usize > upto {
+                            break;
+                        }
+                        *head += 1;
+                        let (end, p) = (end as usize, p as usize);
+                        if !done[p] && f(p, end - self.patterns[p].len(), end) {
+                            done[p] = true;
+                        }
+                    }
+                    if *head == found.len() {
+                        found.clear();
+                        *head = 0;
+                    }
+                };
             // Candidates: where a word starts, and the few non-word bytes that start a phrase.
             // The rest of a word is skipped in a tight loop, without a lookup.
             let last = n - MIN_LEN;
@@ -198,9 +222,12 @@ mod phrases {
                 if self.bits[h / 64] & (1 << (h % 64)) == 0 {
                     continue;
                 }
-                let head = head8(text, i);
+                if head < found.len() {
+                    report(&mut found, &mut head, &mut done, i);
+                }
+                let head8 = head8(text, i);
                 for e in self.group(k) {
-                    if head & e.mask != e.head {
+                    if head8 & e.mask != e.head || done[e.pattern as usize] {
                         continue;
                     }
                     let p = e.pattern as usize;
@@ -211,17 +238,14 @@ mod phrases {
                         // one and end later move; an equal end stays first (longer phrase).
                         let end = (i + len) as u32;
                         let mut at = found.len();
-                        while at > 0 && found[at - 1].0 > end {
+                        while at > head && found[at - 1].0 > end {
                             at -= 1;
                         }
                         found.insert(at, (end, e.pattern));
                     }
                 }
             }
-            for (end, p) in found {
-                let end = end as usize;
-                f(p as usize, end - self.patterns[p as usize].len(), end);
-            }
+            report(&mut found, &mut head, &mut done, n);
         }
     }
 
@@ -256,6 +280,7 @@ mod phrases {
             m.for_each(text.as_bytes(), |p, start, end| {
                 assert_eq!(&text[start..end], m.patterns[p]);
                 got.push((p, start, end));
+                false
             });
             got
         }
@@ -293,6 +318,20 @@ mod phrases {
             ] {
                 assert_eq!(run(&m, text), naive(PATS, text), "text {text:?}");
             }
+        }
+
+        #[test]
+        fn a_phrase_the_caller_is_done_with_is_not_reported_again() {
+            static PATS: &[&str] = &["error", "error 502", "bad gateway"];
+            let m = Matcher::new(PATS);
+            let text = "error 502 bad gateway error 502 bad gateway error";
+            let mut got = Vec::new();
+            m.for_each(text.as_bytes(), |p, start, _| {
+                got.push((p, start));
+                p == 0 // done with "error" only
+            });
+            // "error" once; the others every time, in order of end.
+            assert_eq!(got, [(0, 0), (1, 0), (2, 10), (1, 22), (2, 32)]);
         }
 
         #[test]
@@ -362,10 +401,10 @@ pub fn scan(n: &Normalized) -> Scan {
         // Phrases match whole words: "nginx" not in "nginxcontrib", "error 502" not in
         // "error 5020". Only checked where the phrase itself starts/ends with a word char.
         if is_word(pat[0]) && start > 0 && is_word(text[start - 1]) {
-            return;
+            return false;
         }
         if is_word(pat[pat.len() - 1]) && end < text.len() && is_word(text[end]) {
-            return;
+            return false;
         }
         let role = sig::PATTERN_ROLES[p];
         if s.first[p] == NO_MATCH {
@@ -387,6 +426,11 @@ pub fn scan(n: &Normalized) -> Scan {
                 s.page_ids.push((p as u16, tok));
             }
         }
+        // Done with this phrase once it has its first occurrence and nothing it can still
+        // yield is missing: the page code, the retry delay, its request id.
+        (role & (sig::ROLE_CODE_AFTER | sig::ROLE_CODE_BEFORE) == 0 || s.page_code.is_some())
+            && (role & sig::ROLE_RETRY == 0 || s.retry_s.is_some())
+            && (role & sig::ROLE_PAGE_ID == 0 || s.page_ids.iter().any(|(q, _)| *q as usize == p))
     });
     s
 }
