@@ -22,9 +22,15 @@ impl From<Error> for JsValue {
 // same plain objects the CLI's `--json` prints.
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    let json = serde_json::to_string(value)
-        .map_err(|e| Error::bad_input(format!("cannot convert result: {e}")))?;
-    js_sys::JSON::parse(&json).map_err(|_| Error::bad_input("cannot convert result to JSON"))
+    json_to_js(serde_json::to_string(value))
+}
+
+/// serde_json's text of a result as a JS value, made ASCII first for a faster decode and parse
+/// on the JS side (see `ascii_json`); every export's result goes through here.
+fn json_to_js(json: serde_json::Result<String>) -> Result<JsValue, Error> {
+    let json = json.map_err(|e| Error::bad_input(format!("cannot convert result: {e}")))?;
+    js_sys::JSON::parse(&crate::jsonv::ascii_json(json))
+        .map_err(|_| Error::bad_input("cannot convert result to JSON"))
 }
 
 /// The JSON text of a JS value, for the readers in `report` (`serde_json::Value` walked by
@@ -99,11 +105,10 @@ pub fn diagnose(observation: JsValue) -> Result<JsValue, JsValue> {
     if body.is_some() {
         obs.body = body;
     }
-    // Serialised by the speed-compiled crate (see src/hot.rs), not by `to_js`, and made ASCII
-    // for a faster decode and parse in JavaScript (see `ascii_json`).
-    let json = gateway_doctor_hot::to_json(&crate::diagnose(&obs))
-        .map_err(|e| Error::bad_input(format!("cannot convert result: {e}")))?;
-    js_sys::JSON::parse(&crate::jsonv::ascii_json(json))
+    // Serialised by the speed-compiled crate (see src/hot.rs) rather than by `to_js`.
+    Ok(json_to_js(gateway_doctor_hot::to_json(&crate::diagnose(
+        &obs,
+    )))?)
 }
 
 /// The whole remedy catalog (every remedy with its steps), for the extension's help pages.
