@@ -179,29 +179,31 @@ mod phrases {
             if n < MIN_LEN {
                 return;
             }
-            // (end, pattern) found and not yet reported, in order of end from `head` on. An
+            // (end, pattern) in order of end; those from `reported` on are not reported yet. An
             // occurrence is reported once the scan has passed its end: no later one (it
             // starts further on) can end before it. So only overlapping ones wait here.
             let mut found: Vec<(u32, u16)> = Vec::new();
-            let mut head = 0;
+            let mut reported = 0;
             let mut done = vec![false; self.patterns.len()];
-            let mut report =
-                |found: &mut Vec<(u32, u16)>, head: &mut usize, done: &mut [bool], upto: usize| {
-                    while let Some(&(end, p)) = found.get(*head) {
-                        if end as usize > upto {
-                            break;
-                        }
-                        *head += 1;
-                        let (end, p) = (end as usize, p as usize);
-                        if !done[p] && f(p, end - self.patterns[p].len(), end) {
-                            done[p] = true;
-                        }
+            let mut report = |found: &mut Vec<(u32, u16)>,
+                              reported: &mut usize,
+                              done: &mut [bool],
+                              upto: usize| {
+                while let Some(&(end, p)) = found.get(*reported) {
+                    if end as usize > upto {
+                        break;
                     }
-                    if *head == found.len() {
-                        found.clear();
-                        *head = 0;
+                    *reported += 1;
+                    let (end, p) = (end as usize, p as usize);
+                    if !done[p] && f(p, end - self.patterns[p].len(), end) {
+                        done[p] = true;
                     }
-                };
+                }
+                if *reported == found.len() {
+                    found.clear();
+                    *reported = 0;
+                }
+            };
             // Candidates: where a word starts, and the few non-word bytes that start a phrase.
             // The rest of a word is skipped in a tight loop, without a lookup.
             let last = n - MIN_LEN;
@@ -222,12 +224,12 @@ mod phrases {
                 if self.bits[h / 64] & (1 << (h % 64)) == 0 {
                     continue;
                 }
-                if head < found.len() {
-                    report(&mut found, &mut head, &mut done, i);
+                if reported < found.len() {
+                    report(&mut found, &mut reported, &mut done, i);
                 }
-                let head8 = head8(text, i);
+                let head = head8(text, i);
                 for e in self.group(k) {
-                    if head8 & e.mask != e.head || done[e.pattern as usize] {
+                    if head & e.mask != e.head || done[e.pattern as usize] {
                         continue;
                     }
                     let p = e.pattern as usize;
@@ -238,14 +240,14 @@ mod phrases {
                         // one and end later move; an equal end stays first (longer phrase).
                         let end = (i + len) as u32;
                         let mut at = found.len();
-                        while at > head && found[at - 1].0 > end {
+                        while at > reported && found[at - 1].0 > end {
                             at -= 1;
                         }
                         found.insert(at, (end, e.pattern));
                     }
                 }
             }
-            report(&mut found, &mut head, &mut done, n);
+            report(&mut found, &mut reported, &mut done, n);
         }
     }
 
@@ -421,16 +423,19 @@ pub fn scan(n: &Normalized) -> Scan {
         if role & sig::ROLE_RETRY != 0 && s.retry_s.is_none() {
             s.retry_s = retry_after(text, end);
         }
-        if role & sig::ROLE_PAGE_ID != 0 && !s.page_ids.iter().any(|(q, _)| *q as usize == p) {
+        let mut id_settled =
+            role & sig::ROLE_PAGE_ID == 0 || s.page_ids.iter().any(|(q, _)| *q as usize == p);
+        if !id_settled {
             if let Some(tok) = token_after(n.orig.as_bytes(), end) {
                 s.page_ids.push((p as u16, tok));
+                id_settled = true;
             }
         }
         // Done with this phrase once it has its first occurrence and nothing it can still
         // yield is missing: the page code, the retry delay, its request id.
-        (role & (sig::ROLE_CODE_AFTER | sig::ROLE_CODE_BEFORE) == 0 || s.page_code.is_some())
+        id_settled
+            && (role & (sig::ROLE_CODE_AFTER | sig::ROLE_CODE_BEFORE) == 0 || s.page_code.is_some())
             && (role & sig::ROLE_RETRY == 0 || s.retry_s.is_some())
-            && (role & sig::ROLE_PAGE_ID == 0 || s.page_ids.iter().any(|(q, _)| *q as usize == p))
     });
     s
 }
