@@ -482,19 +482,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lower_agrees_with_std_on_every_char() {
-        for c in (0..=0x10ffffu32).filter_map(char::from_u32) {
+    fn lower_agrees_with_std_on_every_non_ascii_char() {
+        for c in (0x80..=0x10ffffu32).filter_map(char::from_u32) {
             let mut it = c.to_lowercase();
             let want = match (it.next(), it.next()) {
                 (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
                 _ => c,
             };
-            let got = if c.is_ascii() {
-                c.to_ascii_lowercase()
-            } else {
-                lower(c)
-            };
-            assert_eq!(got, want, "U+{:04X}", c as u32);
+            assert_eq!(lower(c), want, "U+{:04X}", c as u32);
         }
     }
 
