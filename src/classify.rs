@@ -287,7 +287,7 @@ pub fn diagnose(obs: &Observation) -> Diagnosis {
     let sc = if informational {
         None
     } else {
-        Some(scan(&norm))
+        Some(scan(&norm, body))
     };
 
     let mut best: Option<Fired> = None;

@@ -8,8 +8,10 @@
 //! * curly and mojibake apostrophes/quotes/dashes (’ ‘ “ ” – — … and the UTF-8-read-as-1252
 //!   forms `â€™` `â€œ` `â€“`) become `'` `"` `-` `...`;
 //! * every run of whitespace (including NBSP) becomes one space; text is trimmed;
-//! * letters are lower-cased into `fold`, while `orig` keeps the original case at the same
-//!   byte offsets (request ids such as CloudFront's are case-sensitive).
+//! * letters are lower-cased (Latin, Greek, Cyrillic… where the lower case keeps the UTF-8
+//!   length). Only `fold` is kept: the few case-sensitive things read from a page, request ids
+//!   such as CloudFront's, are looked up again in the raw body (`scan::original_case`), which
+//!   is cheaper than writing a second, original-case copy of every page.
 //!
 //! Nothing here backtracks: each input byte is looked at a bounded number of times, so
 //! adversarial input (megabytes of `<`, unterminated tags or comments) stays linear.
@@ -19,8 +21,6 @@
 pub struct Normalized {
     /// Lower-cased normalised text (valid UTF-8).
     pub fold: String,
-    /// The same text in its original case; byte offsets match `fold`.
-    pub orig: String,
     /// Bytes of visible text, single spaces between words included (not counting `src`/`href`
     /// values). 0 = blank page, the only use of it.
     pub visible: usize,
@@ -42,8 +42,8 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
     };
     let mut out = Out {
         fold: Vec::with_capacity(body.len().min(1 << 16)),
-        orig: Vec::with_capacity(body.len().min(1 << 16)),
         pending_space: false,
+        upper_a_circ_at: usize::MAX,
         visible: 0,
         in_attr: false,
     };
@@ -104,12 +104,10 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
             i += len;
         }
     }
-    // Both buffers only ever receive whole UTF-8 sequences.
+    // The buffer only ever receives whole UTF-8 sequences.
     let fold = String::from_utf8(out.fold).unwrap_or_default();
-    let orig = String::from_utf8(out.orig).unwrap_or_default();
     Normalized {
         fold,
-        orig,
         visible: out.visible,
         cut_from,
     }
@@ -254,8 +252,10 @@ fn tag(b: &[u8], start: usize, out: &mut Out) -> (usize, Option<&'static [u8]>) 
 
 struct Out {
     fold: Vec<u8>,
-    orig: Vec<u8>,
     pending_space: bool,
+    /// `fold.len()` right after an upper-case "Â" was written (the mojibake of a UTF-8 NBSP
+    /// starts with it; a lower-case "â" does not).
+    upper_a_circ_at: usize,
     visible: usize,
     in_attr: bool,
 }
@@ -270,7 +270,6 @@ impl Out {
     fn flush_space(&mut self) {
         if self.pending_space {
             self.fold.push(b' ');
-            self.orig.push(b' ');
             self.pending_space = false;
         }
     }
@@ -297,7 +296,6 @@ impl Out {
             return;
         }
         self.flush_space();
-        self.orig.push(c);
         self.fold.push(c.to_ascii_lowercase());
         if !self.in_attr {
             self.visible += 1;
@@ -310,7 +308,6 @@ impl Out {
             return;
         }
         self.flush_space();
-        self.orig.extend_from_slice(run);
         let from = self.fold.len();
         self.fold.extend_from_slice(run);
         self.fold[from..].make_ascii_lowercase();
@@ -330,9 +327,8 @@ impl Out {
     /// UTF-8 punctuation mark read as Windows-1252. Drops it and returns true.
     fn pop_mojibake_prefix(&mut self) -> bool {
         const P: &[u8] = "â€".as_bytes();
-        if self.fold.ends_with(P) && self.orig.len() >= P.len() {
+        if self.fold.ends_with(P) {
             self.fold.truncate(self.fold.len() - P.len());
-            self.orig.truncate(self.orig.len() - P.len());
             self.visible = self.visible.saturating_sub(P.len());
             true
         } else {
@@ -356,9 +352,12 @@ impl Out {
             | '\u{3000}'
             | '\u{85}' => {
                 // "Â" + NBSP is the mojibake of a UTF-8 NBSP.
-                if self.orig.ends_with("Â".as_bytes()) {
+                if self.upper_a_circ_at == self.fold.len() && self.fold.ends_with("â".as_bytes()) {
                     self.fold.truncate(self.fold.len() - 2);
-                    self.orig.truncate(self.orig.len() - 2);
+                    // The space before the "Â" merges with this one.
+                    if self.fold.last() == Some(&b' ') {
+                        self.fold.pop();
+                    }
                     self.visible = self.visible.saturating_sub(2);
                 }
                 self.space()
@@ -383,17 +382,18 @@ impl Out {
             c if c.is_control() => {}
             c => {
                 self.flush_space();
-                let mut ob = [0u8; 4];
-                let os = c.encode_utf8(&mut ob);
-                self.orig.extend_from_slice(os.as_bytes());
-                // Keep byte offsets aligned: lower-case only when it is one char of the same
-                // UTF-8 length (true for Latin, Greek, Cyrillic letters).
+                // Lower-case only when it is one char of the same UTF-8 length (true for
+                // Latin, Greek, Cyrillic letters), so that a token's length is the same in
+                // the page and in `fold` (see `scan::original_case`).
                 let l = lower(c);
                 let mut lb = [0u8; 4];
                 self.fold
                     .extend_from_slice(l.encode_utf8(&mut lb).as_bytes());
+                if c == 'Â' {
+                    self.upper_a_circ_at = self.fold.len();
+                }
                 if !self.in_attr {
-                    self.visible += os.len();
+                    self.visible += c.len_utf8();
                 }
             }
         }
@@ -512,11 +512,14 @@ mod tests {
         assert_eq!(norm("a &amp; b&nbsp;&nbsp;c"), "a & b c");
         assert_eq!(norm("Reference&#32;&#35;18&#46;abc"), "reference #18.abc");
         assert_eq!(norm("Just a moment…"), "just a moment...");
+        // "Â" + NBSP is a UTF-8 NBSP read as Windows-1252; "â" + NBSP is a word and a space.
+        assert_eq!(norm("a Â\u{a0}b"), "a b");
+        assert_eq!(norm("châ\u{a0}b"), "châ b");
         assert_eq!(norm("5 < 6 &unknown; &"), "5 < 6 &unknown; &");
     }
 
     #[test]
-    fn keeps_src_and_href_and_original_case() {
+    fn keeps_src_and_href() {
         let n = normalize(
             "<iframe src=\"//www.herokucdn.com/error-pages/application-error.html\"></iframe>Request ID: AbC==",
             true,
@@ -526,8 +529,6 @@ mod tests {
             n.fold,
             "//www.herokucdn.com/error-pages/application-error.html request id: abc=="
         );
-        assert!(n.orig.ends_with("Request ID: AbC=="));
-        assert_eq!(n.fold.len(), n.orig.len());
         // Visible text counts the bytes outside attribute values (single spaces between words
         // included: the fast path copies them with the words).
         assert_eq!(n.visible, "Request ID: AbC==".len());
@@ -557,9 +558,10 @@ mod tests {
     }
 
     #[test]
-    fn non_ascii_lowercase_keeps_offsets() {
-        let n = normalize("DIENST NICHT VERFÜGBAR İ", true, 100);
-        assert_eq!(n.fold.len(), n.orig.len());
+    fn non_ascii_lowercase_keeps_lengths() {
+        let s = "DIENST NICHT VERFÜGBAR İ";
+        let n = normalize(s, true, 100);
+        assert_eq!(n.fold.len(), s.len());
         assert!(n.fold.starts_with("dienst nicht verfügbar"));
     }
 }

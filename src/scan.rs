@@ -386,8 +386,8 @@ fn is_word(b: u8) -> bool {
     phrases::WORD[b as usize]
 }
 
-/// Scans the normalised text once. Linear in its length plus the number of matches.
-pub fn scan(n: &Normalized) -> Scan {
+/// Scans the normalised text of `body` once. Linear in its length plus the number of matches.
+pub fn scan(n: &Normalized, body: &str) -> Scan {
     let text = n.fold.as_bytes();
     let mut s = Scan {
         first: vec![NO_MATCH; sig::PATTERNS.len()],
@@ -426,8 +426,9 @@ pub fn scan(n: &Normalized) -> Scan {
         let mut id_settled =
             role & sig::ROLE_PAGE_ID == 0 || s.page_ids.iter().any(|(q, _)| *q as usize == p);
         if !id_settled {
-            if let Some(tok) = token_after(n.orig.as_bytes(), end) {
-                s.page_ids.push((p as u16, tok));
+            if let Some(tok) = token_after(text, end) {
+                s.page_ids
+                    .push((p as u16, original_case(body.as_bytes(), tok)));
                 id_settled = true;
             }
         }
@@ -515,21 +516,67 @@ fn retry_after(t: &[u8], mut i: usize) -> Option<u32> {
     (1..=86_400).contains(&s).then_some(s)
 }
 
-/// The id token after a phrase, read from the original-case text.
-fn token_after(orig: &[u8], mut i: usize) -> Option<String> {
-    while i < orig.len() && orig[i] == b' ' {
+/// The id token after a phrase, in the lower-cased text (ASCII by construction).
+fn token_after(t: &[u8], mut i: usize) -> Option<&str> {
+    while i < t.len() && t[i] == b' ' {
         i += 1;
     }
     let start = i;
-    while i < orig.len()
-        && i - start < 128
-        && (orig[i].is_ascii_alphanumeric() || b"._-:=+/".contains(&orig[i]))
-    {
+    while i < t.len() && i - start < 128 && is_token_byte(t[i]) {
         i += 1;
     }
-    let tok = std::str::from_utf8(&orig[start..i]).ok()?;
+    let tok = std::str::from_utf8(&t[start..i]).ok()?;
     let tok = tok.trim_end_matches(['.', ':', '-', ',']);
-    (tok.len() >= 4 && tok.bytes().any(|b| b.is_ascii_digit())).then(|| tok.to_string())
+    (tok.len() >= 4 && tok.bytes().any(|b| b.is_ascii_digit())).then_some(tok)
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"._-:=+/".contains(&b)
+}
+
+/// `tok` (lower case, from the normalised text) as the page wrote it: its first occurrence in
+/// the raw body that starts a token, compared ignoring ASCII case. Request ids are
+/// case-sensitive (CloudFront's `x-amz-cf-id`-style ids, Akamai's references), and the
+/// normaliser keeps only the lower-cased text. When the page spelled it with an entity or
+/// across markup, nothing matches and the lower-case form is what there is.
+///
+/// Knuth-Morris-Pratt, so that a body built to nearly match (megabytes of `aaaa…` against
+/// an id `aaaa…1`) still costs one pass.
+fn original_case(body: &[u8], tok: &str) -> String {
+    let p = tok.as_bytes();
+    let m = p.len();
+    // fail[i] = length of the longest proper border of p[..=i].
+    let mut fail = vec![0usize; m];
+    let mut k = 0;
+    for i in 1..m {
+        while k > 0 && p[i] != p[k] {
+            k = fail[k - 1];
+        }
+        if p[i] == p[k] {
+            k += 1;
+        }
+        fail[i] = k;
+    }
+    let mut k = 0;
+    for (i, &c) in body.iter().enumerate() {
+        let c = c.to_ascii_lowercase();
+        while k > 0 && c != p[k] {
+            k = fail[k - 1];
+        }
+        if c == p[k] {
+            k += 1;
+        }
+        if k == m {
+            let start = i + 1 - m;
+            if start == 0 || !is_token_byte(body[start - 1]) {
+                if let Ok(orig) = std::str::from_utf8(&body[start..=i]) {
+                    return orig.to_string();
+                }
+            }
+            k = fail[k - 1];
+        }
+    }
+    tok.to_string()
 }
 
 #[cfg(test)]
@@ -546,5 +593,19 @@ mod tests {
         assert_eq!(retry_after(b"in 30 seconds.", 2), Some(30));
         assert_eq!(retry_after(b"in 2 minutes", 2), Some(120));
         assert_eq!(retry_after(b"in a few minutes", 2), None);
+    }
+
+    #[test]
+    fn request_ids_keep_the_case_the_page_wrote() {
+        let body = "<p>CloudFront Request ID: <b>Ab9-QZ==</b></p>";
+        let n = crate::normalize::normalize(body, true, 1 << 20);
+        let tok = token_after(n.fold.as_bytes(), "cloudfront request id:".len()).unwrap();
+        assert_eq!(tok, "ab9-qz==");
+        assert_eq!(original_case(body.as_bytes(), tok), "Ab9-QZ==");
+        // Only where a token starts; a border of the id must not hide a later match.
+        assert_eq!(original_case(b"xAB12 ab12 AaB12", "ab12"), "ab12");
+        assert_eq!(original_case(b"- ABABAB1 ABab1", "abab1"), "ABab1");
+        // Written with an entity: no raw match, the lower-case form stays.
+        assert_eq!(original_case(b"id: &#65;b12", "ab12"), "ab12");
     }
 }

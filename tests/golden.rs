@@ -279,8 +279,9 @@ fn every_signature_has_a_positive_and_a_negative_fixture() {
             .obs
             .header("content-type")
             .is_some_and(|c| c.contains("text/plain") || c.contains("json"));
-        let norm = normalize(l.obs.body.as_deref().unwrap_or(""), html, sig::BODY_CAP);
-        let sc = scan(&norm);
+        let body = l.obs.body.as_deref().unwrap_or("");
+        let norm = normalize(body, html, sig::BODY_CAP);
+        let sc = scan(&norm, body);
         for s in sig::SIGNATURES {
             if w.as_deref() == Some(s.id) {
                 if l.case.signatures.iter().any(|x| x == s.id) {
