@@ -41,7 +41,9 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
         (body, None)
     };
     let mut out = Out {
-        fold: Vec::with_capacity(body.len().min(1 << 16)),
+        // Never more than the input (see `Out`); the slack is for peace of mind only.
+        fold: vec![0; body.len() + 8],
+        w: 0,
         pending_space: false,
         upper_a_circ_at: usize::MAX,
         visible: 0,
@@ -77,22 +79,34 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
                 continue;
             }
         }
-        if is_plain(c) {
-            // Fast path: a run of printable ASCII that needs no decision byte by byte. Single
-            // spaces between words stay in the run (most text is words and single spaces);
-            // a space before another space or a special byte ends it, so runs of whitespace
-            // are still folded by `push_ascii`.
-            let start = i;
+        if PLAIN_LOWER[c as usize] != 0 {
+            // Fast path: a run of printable ASCII that needs no decision byte by byte, copied
+            // lower-cased in the same loop. Single spaces between words stay in the run (most
+            // text is words and single spaces); a space before another space or a special
+            // byte ends it, so runs of whitespace are still folded by `push_ascii`. The
+            // output position lives in a local while the run lasts: through `out` it would
+            // be reloaded after every byte stored (a `u8` store may alias anything).
+            out.flush_space();
+            let fold = &mut out.fold[..];
+            let start = out.w;
+            let mut w = start;
             while i < n {
-                if is_plain(b[i]) {
+                let l = PLAIN_LOWER[b[i] as usize];
+                if l != 0 {
+                    fold[w] = l;
+                    w += 1;
                     i += 1;
-                } else if b[i] == b' ' && i + 1 < n && is_plain(b[i + 1]) {
-                    i += 2;
+                } else if b[i] == b' ' && i + 1 < n && PLAIN_LOWER[b[i + 1] as usize] != 0 {
+                    fold[w] = b' ';
+                    w += 1;
+                    i += 1;
                 } else {
                     break;
                 }
             }
-            out.push_run(&b[start..i]);
+            out.w = w;
+            // Counts the single spaces inside the run too; only `visible == 0` matters.
+            out.visible += w - start;
         } else if c < 0x80 {
             out.push_ascii(c);
             i += 1;
@@ -105,6 +119,7 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
         }
     }
     // The buffer only ever receives whole UTF-8 sequences.
+    out.fold.truncate(out.w);
     let fold = String::from_utf8(out.fold).unwrap_or_default();
     Normalized {
         fold,
@@ -113,17 +128,16 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
     }
 }
 
-/// Printable ASCII other than the two bytes the loop must look at (`<`, `&`). A table: this is
-/// asked for nearly every byte of a page.
-fn is_plain(c: u8) -> bool {
-    PLAIN[c as usize]
-}
-
-static PLAIN: [bool; 256] = {
-    let mut t = [false; 256];
+/// Printable ASCII other than space and the two bytes the loop must look at (`<`, `&`),
+/// lower-cased; 0 for every other byte. A table: this is asked for nearly every byte of a
+/// page.
+static PLAIN_LOWER: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut c = 0x21;
     while c <= 0x7e {
-        t[c] = c != b'<' as usize && c != b'&' as usize;
+        if c != b'<' && c != b'&' {
+            t[c as usize] = c.to_ascii_lowercase();
+        }
         c += 1;
     }
     t
@@ -250,10 +264,17 @@ fn tag(b: &[u8], start: usize, out: &mut Out) -> (usize, Option<&'static [u8]>) 
     (n, raw)
 }
 
+/// The output: `fold[..w]` is the text so far. `fold` is allocated at the input's length
+/// and written by index, which is cheaper than `Vec::push` byte by byte. It never needs
+/// more: every step writes at most the bytes it consumes (an entity is longer than its
+/// char's UTF-8, a char's lower case has its length, a replacement is shorter), and a
+/// pending space stands for at least one consumed byte that wrote nothing (whitespace, a
+/// tag's `<`, an attribute's `=`).
 struct Out {
     fold: Vec<u8>,
+    w: usize,
     pending_space: bool,
-    /// `fold.len()` right after an upper-case "Â" was written (the mojibake of a UTF-8 NBSP
+    /// `w` right after an upper-case "Â" was written (the mojibake of a UTF-8 NBSP
     /// starts with it; a lower-case "â" does not).
     upper_a_circ_at: usize,
     visible: usize,
@@ -262,14 +283,23 @@ struct Out {
 
 impl Out {
     fn space(&mut self) {
-        if !self.fold.is_empty() {
+        if self.w != 0 {
             self.pending_space = true;
         }
     }
 
+    fn put(&mut self, c: u8) {
+        self.fold[self.w] = c;
+        self.w += 1;
+    }
+
+    fn text(&self) -> &[u8] {
+        &self.fold[..self.w]
+    }
+
     fn flush_space(&mut self) {
         if self.pending_space {
-            self.fold.push(b' ');
+            self.put(b' ');
             self.pending_space = false;
         }
     }
@@ -296,24 +326,9 @@ impl Out {
             return;
         }
         self.flush_space();
-        self.fold.push(c.to_ascii_lowercase());
+        self.put(c.to_ascii_lowercase());
         if !self.in_attr {
             self.visible += 1;
-        }
-    }
-
-    /// Appends printable ASCII (see [`is_plain`]) in bulk.
-    fn push_run(&mut self, run: &[u8]) {
-        if run.is_empty() {
-            return;
-        }
-        self.flush_space();
-        let from = self.fold.len();
-        self.fold.extend_from_slice(run);
-        self.fold[from..].make_ascii_lowercase();
-        if !self.in_attr {
-            // Counts the single spaces inside the run too; only `visible == 0` matters.
-            self.visible += run.len();
         }
     }
 
@@ -327,8 +342,8 @@ impl Out {
     /// UTF-8 punctuation mark read as Windows-1252. Drops it and returns true.
     fn pop_mojibake_prefix(&mut self) -> bool {
         const P: &[u8] = "â€".as_bytes();
-        if self.fold.ends_with(P) {
-            self.fold.truncate(self.fold.len() - P.len());
+        if self.text().ends_with(P) {
+            self.w -= P.len();
             self.visible = self.visible.saturating_sub(P.len());
             true
         } else {
@@ -352,11 +367,11 @@ impl Out {
             | '\u{3000}'
             | '\u{85}' => {
                 // "Â" + NBSP is the mojibake of a UTF-8 NBSP.
-                if self.upper_a_circ_at == self.fold.len() && self.fold.ends_with("â".as_bytes()) {
-                    self.fold.truncate(self.fold.len() - 2);
+                if self.upper_a_circ_at == self.w && self.text().ends_with("â".as_bytes()) {
+                    self.w -= 2;
                     // The space before the "Â" merges with this one.
-                    if self.fold.last() == Some(&b' ') {
-                        self.fold.pop();
+                    if self.text().last() == Some(&b' ') {
+                        self.w -= 1;
                     }
                     self.visible = self.visible.saturating_sub(2);
                 }
@@ -387,10 +402,11 @@ impl Out {
                 // the page and in `fold` (see `scan::original_case`).
                 let l = lower(c);
                 let mut lb = [0u8; 4];
-                self.fold
-                    .extend_from_slice(l.encode_utf8(&mut lb).as_bytes());
+                for &u in l.encode_utf8(&mut lb).as_bytes() {
+                    self.put(u);
+                }
                 if c == 'Â' {
-                    self.upper_a_circ_at = self.fold.len();
+                    self.upper_a_circ_at = self.w;
                 }
                 if !self.in_attr {
                     self.visible += c.len_utf8();
