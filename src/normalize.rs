@@ -26,6 +26,8 @@ pub struct Normalized {
     pub visible: usize,
     /// `Some(original_len)` when the body was cut at the cap.
     pub cut_from: Option<usize>,
+    /// Bytes of the body that were read: its length, or where it was cut.
+    pub read: usize,
 }
 
 /// Normalises `body`, reading at most `cap` bytes (cut at a character boundary). `html` =
@@ -125,6 +127,7 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
         fold,
         visible: out.visible,
         cut_from,
+        read: n,
     }
 }
 
@@ -563,6 +566,7 @@ mod tests {
         let n = normalize("ääääää", true, 5);
         assert_eq!(n.fold, "ää");
         assert_eq!(n.cut_from, Some(12));
+        assert_eq!(n.read, 4);
     }
 
     #[test]

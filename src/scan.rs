@@ -478,6 +478,9 @@ fn is_word(b: u8) -> bool {
 /// Scans the normalised text of `body` once. Linear in its length plus the number of matches.
 pub fn scan(n: &Normalized, body: &str) -> Scan {
     let text = n.fold.as_bytes();
+    // Request ids get their case back from the part of the body that was normalised: past
+    // the cap, the search would be work the cap exists to bound.
+    let read = &body.as_bytes()[..n.read.min(body.len())];
     let mut s = Scan {
         first: vec![NO_MATCH; sig::PATTERNS.len()],
         page_code: None,
@@ -516,8 +519,7 @@ pub fn scan(n: &Normalized, body: &str) -> Scan {
             role & sig::ROLE_PAGE_ID == 0 || s.page_ids.iter().any(|(q, _)| *q as usize == p);
         if !id_settled {
             if let Some(tok) = token_after(text, end) {
-                s.page_ids
-                    .push((p as u16, original_case(body.as_bytes(), tok)));
+                s.page_ids.push((p as u16, original_case(read, tok)));
                 id_settled = true;
             }
         }
@@ -700,5 +702,37 @@ mod tests {
         assert_eq!(original_case(b"ABAB1 xABABAB1", "abab1"), "ABAB1");
         // Written with an entity: no raw match, the lower-case form stays.
         assert_eq!(original_case(b"id: &#65;b12", "ab12"), "ab12");
+    }
+
+    #[test]
+    fn request_id_search_stays_within_the_normalised_part() {
+        // The same id in upper case past the cap must not be what the scan returns (nor be
+        // searched for: the cap bounds the work on a 5 MB page).
+        let cap = 4096;
+        let body = format!("Cloudflare Ray ID: ab12cd {} AB12CD", "x ".repeat(cap));
+        let n = crate::normalize::normalize(&body, true, cap);
+        assert_eq!(n.read, cap);
+        let ids: Vec<String> = scan(&n, &body)
+            .page_ids
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        // One per id phrase that matched ("cloudflare ray id:", "ray id:"…).
+        assert!(
+            !ids.is_empty() && ids.iter().all(|t| t == "ab12cd"),
+            "{ids:?}"
+        );
+        // Within the cap, the upper-case spelling wins as the page's own.
+        let short = "Cloudflare Ray ID: AB12CD";
+        let n = crate::normalize::normalize(short, true, cap);
+        let ids: Vec<String> = scan(&n, short)
+            .page_ids
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        assert!(
+            !ids.is_empty() && ids.iter().all(|t| t == "AB12CD"),
+            "{ids:?}"
+        );
     }
 }
