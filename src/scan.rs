@@ -149,7 +149,8 @@ mod phrases {
             for k in 0..filed.len() {
                 let (is_long, slot, _) = filed[k];
                 let table = if is_long { &mut long } else { &mut short };
-                if table[slot] != 0 || filed[..k].iter().any(|f| (f.0, f.1) == (is_long, slot)) {
+                // Filed already, with the earlier phrase that opened this slot's bucket.
+                if table[slot] != 0 {
                     continue;
                 }
                 let b = buckets.len() as u16;
