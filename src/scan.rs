@@ -707,33 +707,27 @@ mod tests {
 
     #[test]
     fn request_id_search_stays_within_the_normalised_part() {
+        // Every request id the scan reads from `body` cut at `cap`: one per id phrase that
+        // matched ("cloudflare ray id:", "ray id:"…), all the same token here.
+        let ids = |body: &str, cap: usize| -> Vec<String> {
+            let n = crate::normalize::normalize(body, true, cap);
+            assert_eq!(n.read, body.len().min(cap));
+            let ids: Vec<String> = scan(&n, body)
+                .page_ids
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect();
+            assert!(!ids.is_empty(), "no id in {body:?}");
+            ids
+        };
         // The same id in upper case past the cap must not be what the scan returns (nor be
         // searched for: the cap bounds the work on a 5 MB page).
         let cap = 4096;
-        let body = format!("Cloudflare Ray ID: ab12cd {} AB12CD", "x ".repeat(cap));
-        let n = crate::normalize::normalize(&body, true, cap);
-        assert_eq!(n.read, cap);
-        let ids: Vec<String> = scan(&n, &body)
-            .page_ids
-            .into_iter()
-            .map(|(_, t)| t)
-            .collect();
-        // One per id phrase that matched ("cloudflare ray id:", "ray id:"…).
-        assert!(
-            !ids.is_empty() && ids.iter().all(|t| t == "ab12cd"),
-            "{ids:?}"
-        );
+        let long = format!("Cloudflare Ray ID: ab12cd {} AB12CD", "x ".repeat(cap));
+        assert!(ids(&long, cap).iter().all(|t| t == "ab12cd"));
         // Within the cap, the upper-case spelling wins as the page's own.
-        let short = "Cloudflare Ray ID: AB12CD";
-        let n = crate::normalize::normalize(short, true, cap);
-        let ids: Vec<String> = scan(&n, short)
-            .page_ids
-            .into_iter()
-            .map(|(_, t)| t)
-            .collect();
-        assert!(
-            !ids.is_empty() && ids.iter().all(|t| t == "AB12CD"),
-            "{ids:?}"
-        );
+        assert!(ids("Cloudflare Ray ID: AB12CD", cap)
+            .iter()
+            .all(|t| t == "AB12CD"));
     }
 }
