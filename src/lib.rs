@@ -19,6 +19,9 @@ pub mod error;
 pub mod har;
 mod jsonv;
 pub mod report;
+// The module's allocator (wasm32 only); its bookkeeping is tested natively.
+#[cfg(any(test, target_arch = "wasm32"))]
+mod wasm_alloc;
 
 // The hot path, compiled for speed in its own crate (src/hot.rs), under its usual paths.
 pub use gateway_doctor_hot::{classify, model, normalize, remedies, scan, signatures};
