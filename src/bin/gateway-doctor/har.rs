@@ -192,7 +192,9 @@ impl Progress {
     }
 
     fn tick(&mut self, entries: usize) {
-        if self.last.elapsed() < Duration::from_millis(200) {
+        // The first line at once (a small file may be read in less than the interval, and
+        // a line that never appears looks like a hang), then one every 200 ms.
+        if self.shown && self.last.elapsed() < Duration::from_millis(200) {
             return;
         }
         self.last = Instant::now();
