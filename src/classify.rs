@@ -14,7 +14,7 @@
 
 use crate::model::*;
 use crate::normalize::{normalize, Normalized};
-use crate::remedies::{self, RemedyContext};
+use crate::remedies::RemedyPlan;
 use crate::scan::{scan, Scan};
 use crate::signatures::{
     self as sig, render_message as message, status_in, BodyCond, HeaderOp, SignatureDef,
@@ -228,6 +228,14 @@ fn clip(s: &str, max: usize) -> &str {
 
 /// Classifies one observation. Never panics; every input gives a diagnosis.
 pub fn diagnose(obs: &Observation) -> Diagnosis {
+    let (mut d, plan) = diagnose_planned(obs);
+    d.remedies = plan.render();
+    d
+}
+
+/// [`diagnose`] with the remedies left unrendered (`remedies` is empty): the plan renders
+/// them.
+pub fn diagnose_planned(obs: &Observation) -> (Diagnosis, RemedyPlan) {
     let net_error = obs
         .net_error
         .as_deref()
@@ -307,7 +315,7 @@ pub fn diagnose(obs: &Observation) -> Diagnosis {
     let page_code = sc.as_ref().and_then(|s| s.page_code);
     let header_retry = retry_after_header(obs);
     let retry = header_retry.or(sc.as_ref().and_then(|s| s.retry_s));
-    let mut d = match best {
+    let (mut d, plan) = match best {
         Some(f) => from_signature(obs, f, page_code, retry, &mut evidence),
         None => from_fallback(obs, &norm, page_code, retry, &mut evidence),
     };
@@ -331,7 +339,7 @@ pub fn diagnose(obs: &Observation) -> Diagnosis {
         });
     }
     d.evidence = evidence;
-    d
+    (d, plan)
 }
 
 struct Plan {
@@ -347,7 +355,7 @@ struct Plan {
     retry: Option<u32>,
 }
 
-fn finish(obs: &Observation, p: Plan) -> Diagnosis {
+fn finish(obs: &Observation, p: Plan) -> (Diagnosis, RemedyPlan) {
     let code_arg = match (p.code, p.kind) {
         (Some(c), _) => c.to_string(),
         (None, Kind::ServerError) => "5xx".into(),
@@ -355,13 +363,14 @@ fn finish(obs: &Observation, p: Plan) -> Diagnosis {
         (None, _) => String::new(),
     };
     let args = [p.family.name.to_string(), code_arg];
-    let ctx = RemedyContext {
-        os: obs.os.as_deref(),
+    let plan = RemedyPlan {
+        indexes: p.remedies,
+        os: obs.os.clone(),
         provider: p.family.status_page.map(|u| (p.family.name, u)),
-        host: host_of(&obs.url),
+        host: host_of(&obs.url).map(str::to_string),
         retry_s: p.retry,
     };
-    Diagnosis {
+    let d = Diagnosis {
         schema: SCHEMA,
         kind: p.kind,
         family: p.family.id.to_string(),
@@ -374,10 +383,11 @@ fn finish(obs: &Observation, p: Plan) -> Diagnosis {
         evidence: Vec::new(),
         ids: Vec::new(),
         retry_after_s: None,
-        remedies: remedies::ranked(p.remedies, &ctx),
+        remedies: Vec::new(),
         engine_version: crate::VERSION.into(),
         signatures_version: sig::VERSION.into(),
-    }
+    };
+    (d, plan)
 }
 
 fn from_signature(
@@ -386,7 +396,7 @@ fn from_signature(
     page_code: Option<u32>,
     retry: Option<u32>,
     evidence: &mut Vec<Evidence>,
-) -> Diagnosis {
+) -> (Diagnosis, RemedyPlan) {
     let s = &sig::SIGNATURES[f.sig];
     let family = &sig::FAMILIES[s.family as usize];
     let status = obs.status.map(u32::from);
@@ -436,7 +446,7 @@ fn from_fallback(
     page_code: Option<u32>,
     retry: Option<u32>,
     evidence: &mut Vec<Evidence>,
-) -> Diagnosis {
+) -> (Diagnosis, RemedyPlan) {
     let empty = norm.visible == 0;
     let fb = sig::FALLBACKS
         .iter()
@@ -493,7 +503,7 @@ fn from_fallback(
     )
 }
 
-fn network(obs: &Observation, raw: &str) -> Diagnosis {
+fn network(obs: &Observation, raw: &str) -> (Diagnosis, RemedyPlan) {
     let code = raw.trim();
     // `get` rather than `[..5]`: a net error from a HAR file or `--net-error` may be any
     // text, and byte 5 can fall inside a multi-byte character (found by tests/props.rs).
@@ -514,7 +524,7 @@ fn network(obs: &Observation, raw: &str) -> Diagnosis {
         .or_else(|| sig::NET_ERRORS.iter().find(|n| n.default))
         .unwrap_or(&sig::NET_ERRORS[0]);
     let family = sig::family("network").unwrap_or(&sig::FAMILIES[0]);
-    let mut d = finish(
+    let (mut d, plan) = finish(
         obs,
         Plan {
             kind: def.kind,
@@ -535,7 +545,7 @@ fn network(obs: &Observation, raw: &str) -> Diagnosis {
         signature: Some(format!("net:{}", def.variant)),
     }];
     d.ids = ids(obs, None, 0);
-    d
+    (d, plan)
 }
 
 fn ids(obs: &Observation, sc: Option<&Scan>, family: u16) -> Vec<RequestId> {

@@ -103,6 +103,33 @@ pub fn ranked(indexes: &[u16], ctx: &RemedyContext) -> Vec<Remedy> {
     visitor
 }
 
+/// Everything the remedies of one diagnosis depend on: equal plans render equal remedies.
+/// [`crate::classify::diagnose_planned`] returns it unrendered so that the WASM boundary can
+/// reuse the remedies it already handed to JavaScript for the same plan (rendering,
+/// serialising and parsing a dozen remedies was about half of a small page's diagnosis there).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemedyPlan {
+    /// Catalog indexes in ranking order.
+    pub indexes: &'static [u16],
+    pub os: Option<String>,
+    pub provider: Option<(&'static str, &'static str)>,
+    pub host: Option<String>,
+    pub retry_s: Option<u32>,
+}
+
+impl RemedyPlan {
+    /// The ranked remedies (see [`ranked`]).
+    pub fn render(&self) -> Vec<Remedy> {
+        let ctx = RemedyContext {
+            os: self.os.as_deref(),
+            provider: self.provider,
+            host: self.host.as_deref(),
+            retry_s: self.retry_s,
+        };
+        ranked(self.indexes, &ctx)
+    }
+}
+
 /// The whole catalog, every OS's steps, for the extension's help page. Remedies that need a
 /// situation (the provider's status page) name a generic "CDN".
 pub fn catalog() -> Vec<Remedy> {

@@ -105,10 +105,52 @@ pub fn diagnose(observation: JsValue) -> Result<JsValue, JsValue> {
     if body.is_some() {
         obs.body = body;
     }
-    // Serialised by the speed-compiled crate (see src/hot.rs) rather than by `to_js`.
-    Ok(json_to_js(gateway_doctor_hot::to_json(&crate::diagnose(
-        &obs,
-    )))?)
+    let (d, plan) = crate::classify::diagnose_planned(&obs);
+    // Serialised by the speed-compiled crate (see src/hot.rs) rather than by `to_js`, with
+    // `"remedies": []` where the remedies go, so that the key keeps its place.
+    let out = json_to_js(gateway_doctor_hot::to_json(&d))?;
+    js_sys::Reflect::set(&out, &"remedies".into(), &remedies_for(plan)?)?;
+    Ok(out)
+}
+
+/// The remedies a plan renders to, as frozen JS objects shared by the diagnoses with that
+/// plan: the last few plans are kept with their remedies. Rendering a dozen remedies,
+/// serialising them and `JSON.parse` of the ~5 KB of text was about half of a small page's
+/// diagnosis (`make bench`, Node profile), and visitors meet the same few plans over and
+/// over. Frozen, so that no caller can change what another one receives (module code is
+/// strict: an attempt throws).
+fn remedies_for(plan: crate::remedies::RemedyPlan) -> Result<JsValue, Error> {
+    // SAFETY: wasm32-unknown-unknown without atomics runs one thread, and nothing below
+    // re-enters this function while the borrow lives.
+    let cache = unsafe { &mut *REMEDIES.0.get() };
+    if let Some(i) = cache.iter().position(|(p, _)| *p == plan) {
+        return Ok(cache[i].1.clone());
+    }
+    let value = json_to_js(serde_json::to_string(&plan.render()))?;
+    freeze(&value);
+    if cache.len() >= REMEDY_PLANS_KEPT {
+        cache.remove(0);
+    }
+    cache.push((plan, value.clone()));
+    Ok(value)
+}
+
+/// Plans whose remedies are kept (a few KB of JS objects each).
+const REMEDY_PLANS_KEPT: usize = 8;
+
+struct RemedyCache(core::cell::UnsafeCell<Vec<(crate::remedies::RemedyPlan, JsValue)>>);
+// SAFETY: one thread (see `remedies_for`).
+unsafe impl Sync for RemedyCache {}
+static REMEDIES: RemedyCache = RemedyCache(core::cell::UnsafeCell::new(Vec::new()));
+
+/// `Object.freeze` of a parsed JSON value and everything in it.
+fn freeze(v: &JsValue) {
+    if let Some(o) = v.dyn_ref::<js_sys::Object>() {
+        for x in js_sys::Object::values(o).iter() {
+            freeze(&x);
+        }
+        js_sys::Object::freeze(o);
+    }
 }
 
 /// The whole remedy catalog (every remedy with its steps), for the extension's help pages.

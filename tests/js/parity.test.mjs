@@ -75,3 +75,31 @@ test('WASM diagnose() rejects malformed observations with an Error and keeps ser
   assert.equal(d.schema, 1);
   assert.equal(d.kind, 'server_error');
 });
+
+test('WASM remedies: shared by diagnoses with the same plan, frozen, and rendered for each page', { skip: !pkgPresent && 'extension/pkg absent (make build)' }, async () => {
+  const wasm = await loadWasm();
+  const obs = (host) => ({ url: `https://${host}/x`, status: 502, headers: [{ name: 'server', value: 'nginx' }], body: '<center>nginx</center>' });
+  const a = wasm.diagnose(obs('a.example'));
+  const b = wasm.diagnose(obs('a.example'));
+  // Same plan: the very same (frozen) remedies; the diagnosis around them is the caller's own.
+  assert.ok(a.remedies.length > 3);
+  assert.equal(a.remedies, b.remedies);
+  assert.notEqual(a, b);
+  a.tabId = 3;
+  assert.equal(b.tabId, undefined);
+  const frozen = (v) => v === null || typeof v !== 'object' || (Object.isFrozen(v) && Object.values(v).every(frozen));
+  assert.ok(frozen(a.remedies), 'remedies not deeply frozen');
+  assert.throws(() => { a.remedies[0].title.text = 'changed'; }, TypeError);
+  assert.throws(() => a.remedies.push({}), TypeError);
+  // `remedies` keeps its place among the keys, as in the native JSON.
+  const keys = Object.keys(b);
+  assert.equal(keys[keys.indexOf('remedies') + 1], 'engine_version', keys.join());
+  // Each host gets its own "down for everyone or just me" link, also after more plans than
+  // the module keeps have pushed the first one out.
+  const siteLink = (d) => d.remedies.map((r) => r.action?.url).find((u) => u && !u.includes('status'));
+  const hosts = Array.from({ length: 12 }, (_, i) => `h${i}.example`);
+  for (const h of [...hosts, hosts[0], hosts[11]]) {
+    const link = siteLink(wasm.diagnose(obs(h)));
+    assert.ok(link && link.includes(h), `${h}: ${link}`);
+  }
+});
