@@ -520,7 +520,13 @@ pub fn scan(n: &Normalized, body: &str) -> Scan {
             role & sig::ROLE_PAGE_ID == 0 || s.page_ids.iter().any(|(q, _)| *q as usize == p);
         if !id_settled {
             if let Some(tok) = token_after(text, end) {
-                s.page_ids.push((p as u16, original_case(read, tok)));
+                // Nested id phrases ("cloudflare ray id:", "ray id:", "id:") read the same
+                // token: search the body for its original case once.
+                let orig = match s.page_ids.iter().find(|(_, t)| t.eq_ignore_ascii_case(tok)) {
+                    Some((_, t)) => t.clone(),
+                    None => original_case(read, tok),
+                };
+                s.page_ids.push((p as u16, orig));
                 id_settled = true;
             }
         }
