@@ -8,8 +8,10 @@
 //                                    give the native results (target/bench/native.json)
 //   node scripts/bench.mjs summary   merge into target/bench/summary.json, print it and the goals
 //
-// Timing: each page is classified repeatedly (>= 20 times and >= 20 ms) after a warm-up pass;
-// µs/page percentiles are over all calls of all pages, MB/s is body bytes over total time.
+// Timing: each page is classified repeatedly (>= 20 times and >= 10 ms) after a warm-up pass;
+// a page's time is the median of its calls, µs/page percentiles are over pages, MB/s is body
+// bytes over the sum of page times. WASM and the baseline alternate call by call (for their
+// ratio); WASM is timed once more alone (for its latency, see `js`).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -206,6 +208,15 @@ async function js() {
       differences: diffs,
     };
   }
+  if (wasm) {
+    // Latency is also timed with WASM alone, as the extension runs it: right after the
+    // baseline's 10-20 ms on the same 64 KB page (its garbage and its use of the caches), a
+    // WASM call took 1.5 to 3x as long (measured). The ratio above stays on the alternating
+    // run, where both engines share that noise; the p99 goal reads this one.
+    const { results, ...alone } = timePages(pages, { wasm: wasm.diagnose }).wasm;
+    out.wasm.alone = alone;
+    console.log(`wasm (timed alone): ${fmt(alone)}`);
+  }
   if (out.wasm) console.log(`wasm:     ${fmt(out.wasm)}`);
   console.log(`baseline: ${fmt(out.js_baseline)}`);
   write('js.json', out);
@@ -250,10 +261,11 @@ function summary() {
   } else {
     goal('WASM >= 3x the JS baseline (MB/s over the corpus)', false, 'not measured (extension/pkg missing)');
   }
-  for (const [label, r] of [['native', native], ['WASM', wasm]]) {
+  for (const [label, r, mixed] of [['native', native, null], ['WASM', wasm?.alone ?? wasm, wasm?.alone ? wasm : null]]) {
     if (!r) { goal(`p99 <= 200 µs per page up to 64 KB (${label})`, false, 'not measured'); continue; }
     goal(`p99 <= 200 µs per page up to 64 KB (${label})`, r.us_per_page_p99_le_64k <= 200,
-      `${r.us_per_page_p99_le_64k.toFixed(1)} µs (p50 ${r.us_per_page_p50.toFixed(1)} µs, max ${r.us_per_page_max.toFixed(1)} µs)`);
+      `${r.us_per_page_p99_le_64k.toFixed(1)} µs (p50 ${r.us_per_page_p50.toFixed(1)} µs, max ${r.us_per_page_max.toFixed(1)} µs)` +
+      (mixed ? `, timed alone; ${mixed.us_per_page_p99_le_64k.toFixed(1)} µs alternating with the baseline` : ''));
   }
   // Linear time on hostile input: growth exponent of the time from 64 KB to the cap
   // (1 = linear, 2 = quadratic), worst over the adversarial inputs.
