@@ -101,6 +101,8 @@ mod phrases {
         head2: u64,
         mask2: u64,
         pattern: u16,
+        /// The phrase's length, here so that most candidates never load the phrase itself.
+        len: u16,
     }
 
     pub struct Matcher {
@@ -163,6 +165,7 @@ mod phrases {
                         head2: word8(pat, 8),
                         mask2: mask(pat.len().saturating_sub(8)),
                         pattern: p as u16,
+                        len: pat.len() as u16,
                     });
                     bucket_of[p] = b;
                 }
@@ -215,7 +218,10 @@ mod phrases {
                 }
                 let w = word8(text, i);
                 let (short, long) = (self.short[slot3(w)], self.long[slot8(w)]);
-                if short | long != 0 {
+                // Not even a call for buckets whose phrases are all done (an article that
+                // repeats "502 bad gateway" and "cloudflare" meets them on every line).
+                let live = |b: u16| b != 0 && st.live[b as usize - 1] != 0;
+                if live(short) || live(long) {
                     self.candidate(text, i, w, [short, long], &mut st, &mut f);
                 }
             }
@@ -238,38 +244,52 @@ mod phrases {
             f: &mut impl FnMut(usize, usize, usize) -> bool,
         ) {
             for slot in slots {
-                if slot == 0 || st.live[slot as usize - 1] == 0 {
+                self.bucket(text, i, w, slot, st, f);
+            }
+        }
+
+        /// The phrases of one bucket (slot value, 0 = none) compared with the text at `i`.
+        fn bucket(
+            &self,
+            text: &[u8],
+            i: usize,
+            w: u64,
+            slot: u16,
+            st: &mut Pending,
+            f: &mut impl FnMut(usize, usize, usize) -> bool,
+        ) {
+            if slot == 0 || st.live[slot as usize - 1] == 0 {
+                return;
+            }
+            if st.reported < st.found.len() {
+                st.report(self, i, f);
+            }
+            let (from, to) = self.buckets[slot as usize - 1];
+            let mut w2 = None;
+            for e in &self.entries[from as usize..to as usize] {
+                if w & e.mask != e.head || st.done[e.pattern as usize] {
                     continue;
                 }
-                if st.reported < st.found.len() {
-                    st.report(self, i, f);
-                }
-                let (from, to) = self.buckets[slot as usize - 1];
-                let mut w2 = None;
-                for e in &self.entries[from as usize..to as usize] {
-                    if w & e.mask != e.head || st.done[e.pattern as usize] {
+                let len = e.len as usize;
+                if len > 8 {
+                    let w2 = *w2.get_or_insert_with(|| word8(text, i + 8));
+                    if w2 & e.mask2 != e.head2
+                        || (len > 16
+                            && text.get(i + 16..i + len)
+                                != Some(&self.patterns[e.pattern as usize].as_bytes()[16..]))
+                    {
                         continue;
                     }
-                    let pat = self.patterns[e.pattern as usize].as_bytes();
-                    if pat.len() > 8 {
-                        let w2 = *w2.get_or_insert_with(|| word8(text, i + 8));
-                        if w2 & e.mask2 != e.head2
-                            || (pat.len() > 16
-                                && text.get(i + 16..i + pat.len()) != Some(&pat[16..]))
-                        {
-                            continue;
-                        }
-                    }
-                    // Kept in order of end by insertion (no sort routine, see `new`): matches
-                    // arrive in order of start, so only those that overlap this one and end
-                    // later move; an equal end stays first (longer phrase).
-                    let end = (i + pat.len()) as u32;
-                    let mut at = st.found.len();
-                    while at > st.reported && st.found[at - 1].0 > end {
-                        at -= 1;
-                    }
-                    st.found.insert(at, (end, e.pattern));
                 }
+                // Kept in order of end by insertion (no sort routine, see `new`): matches
+                // arrive in order of start, so only those that overlap this one and end later
+                // move; an equal end stays first (longer phrase).
+                let end = (i + len) as u32;
+                let mut at = st.found.len();
+                while at > st.reported && st.found[at - 1].0 > end {
+                    at -= 1;
+                }
+                st.found.insert(at, (end, e.pattern));
             }
         }
     }
