@@ -156,7 +156,11 @@ mod global {
     fn grow(bytes: usize) -> Option<(usize, usize)> {
         let pages = bytes.div_ceil(PAGE).max(16);
         let prev = core::arch::wasm32::memory_grow(0, pages);
-        (prev != usize::MAX).then(|| (prev * PAGE, (prev + pages) * PAGE))
+        if prev == usize::MAX {
+            return None;
+        }
+        // A memory of the full 4 GiB ends at 2^32, one past what a wasm32 usize holds.
+        Some((prev.checked_mul(PAGE)?, (prev + pages).checked_mul(PAGE)?))
     }
 
     unsafe impl GlobalAlloc for Allocator {
