@@ -89,26 +89,30 @@ pub fn normalize(body: &str, html: bool, cap: usize) -> Normalized {
             // output position lives in a local while the run lasts: through `out` it would
             // be reloaded after every byte stored (a `u8` store may alias anything).
             out.flush_space();
-            let fold = &mut out.fold[..];
-            let start = out.w;
-            let mut w = start;
-            while i < n {
-                let l = PLAIN_LOWER[b[i] as usize];
+            // The rest of the body and as much of `fold` from `w`, indexed alike: the
+            // compiler then drops the bounds check of each store. `fold` always has that
+            // room (see `Out`).
+            let src = &b[i..];
+            let dst = &mut out.fold[out.w..][..src.len()];
+            let mut k = 0;
+            while k < src.len() {
+                let l = PLAIN_LOWER[src[k] as usize];
                 if l != 0 {
-                    fold[w] = l;
-                    w += 1;
-                    i += 1;
-                } else if b[i] == b' ' && i + 1 < n && PLAIN_LOWER[b[i + 1] as usize] != 0 {
-                    fold[w] = b' ';
-                    w += 1;
-                    i += 1;
+                    dst[k] = l;
+                } else if src[k] == b' '
+                    && k + 1 < src.len()
+                    && PLAIN_LOWER[src[k + 1] as usize] != 0
+                {
+                    dst[k] = b' ';
                 } else {
                     break;
                 }
+                k += 1;
             }
-            out.w = w;
+            i += k;
+            out.w += k;
             // Counts the single spaces inside the run too; only `visible == 0` matters.
-            out.visible += w - start;
+            out.visible += k;
         } else if c < 0x80 {
             out.push_ascii(c);
             i += 1;
