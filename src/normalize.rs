@@ -238,22 +238,20 @@ fn tag(b: &[u8], start: usize, out: &mut Out) -> (usize, Option<&'static [u8]>) 
     };
     // Attributes: name[=value], value quoted or not. A '>' inside quotes does not end the tag;
     // an unterminated tag swallows the rest of the body, as in a browser.
-    let mut attr: [u8; 4] = [0; 4];
-    let mut attr_len = 0usize;
+    // The last attribute name read (empty after a value): only `src` and `href` matter,
+    // compared once at its `=` rather than lower-cased byte by byte.
+    let mut attr: &[u8] = &[];
     while i < n {
         let c = b[i];
         if c == b'>' {
             return (i + 1, raw);
         }
         if c.is_ascii_alphabetic() {
-            attr_len = 0;
+            let name_start = i;
             while i < n && NAME_BYTES[b[i] as usize] & ATTR_NAME != 0 {
-                if attr_len < attr.len() {
-                    attr[attr_len] = b[i].to_ascii_lowercase();
-                }
-                attr_len += 1;
                 i += 1;
             }
+            attr = &b[name_start..i];
             continue;
         }
         if c == b'=' {
@@ -261,8 +259,7 @@ fn tag(b: &[u8], start: usize, out: &mut Out) -> (usize, Option<&'static [u8]>) 
             while i < n && b[i].is_ascii_whitespace() {
                 i += 1;
             }
-            let keep =
-                (attr_len == 3 && &attr[..3] == b"src") || (attr_len == 4 && &attr[..4] == b"href");
+            let keep = attr.eq_ignore_ascii_case(b"src") || attr.eq_ignore_ascii_case(b"href");
             let quote = match b.get(i) {
                 Some(&q @ (b'"' | b'\'')) => {
                     i += 1;
@@ -287,7 +284,7 @@ fn tag(b: &[u8], start: usize, out: &mut Out) -> (usize, Option<&'static [u8]>) 
             if quote.is_some() && i < n {
                 i += 1;
             }
-            attr_len = 0;
+            attr = &[];
             continue;
         }
         i += 1;
