@@ -126,7 +126,7 @@ fn remedies_for(plan: crate::remedies::RemedyPlan) -> Result<JsValue, Error> {
     if let Some(i) = cache.iter().position(|(p, _)| *p == plan) {
         return Ok(cache[i].1.clone());
     }
-    let value = json_to_js(serde_json::to_string(&plan.render()))?;
+    let value = to_js(&plan.render())?;
     freeze(&value);
     if cache.len() >= REMEDY_PLANS_KEPT {
         cache.remove(0);
