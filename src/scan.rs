@@ -220,8 +220,7 @@ mod phrases {
                 let (short, long) = (self.short[slot3(w)], self.long[slot8(w)]);
                 // Not even a call for buckets whose phrases are all done (an article that
                 // repeats "502 bad gateway" and "cloudflare" meets them on every line).
-                let live = |b: u16| b != 0 && st.live[b as usize - 1] != 0;
-                if live(short) || live(long) {
+                if st.is_live(short) || st.is_live(long) {
                     self.candidate(text, i, w, [short, long], &mut st, &mut f);
                 }
             }
@@ -258,7 +257,9 @@ mod phrases {
             st: &mut Pending,
             f: &mut impl FnMut(usize, usize, usize) -> bool,
         ) {
-            if slot == 0 || st.live[slot as usize - 1] == 0 {
+            // Per slot: the scan calls for the pair when either one is live, and reporting
+            // for the first may have finished the second.
+            if !st.is_live(slot) {
                 return;
             }
             if st.reported < st.found.len() {
@@ -308,6 +309,12 @@ mod phrases {
     }
 
     impl Pending {
+        /// Whether a slot value (bucket number + 1, 0 = none) names a bucket with a phrase
+        /// the caller is not done with.
+        fn is_live(&self, slot: u16) -> bool {
+            slot != 0 && self.live[slot as usize - 1] != 0
+        }
+
         /// Reports the found occurrences that end at or before `upto`.
         fn report(
             &mut self,
