@@ -264,7 +264,7 @@ cargo_tool cargo-deny cargo-deny ""
 cargo_tool cargo-fuzz cargo-fuzz ""
 
 # ---------------------------------------------------------------------------------------------
-# 4. System packages: headless browsers for the end-to-end tests, binaryen for wasm-opt.
+# 4. System packages: headless browsers for the end-to-end tests.
 step "browsers (apt)"
 # chromium-l10n: Debian's chromium ships only en-US without it, and the German popup e2e test
 # (tests/e2e/popup-de.test.mjs) needs Chromium to switch UI language.
@@ -278,19 +278,6 @@ else
   have firefox-esr || have firefox || MISSING+=("Firefox for the Firefox e2e tests (apt-get install firefox-esr)")
   end_step ok
 fi
-
-step "wasm-opt (binaryen)"
-# Optional, and deliberately not installed from apt: Debian 12's binaryen (wasm-opt 108) turns
-# the externref table that wasm-bindgen 0.2.130 emits into a funcref table, and the optimised
-# module then fails in __wbindgen_init_externref_table ("Table.set(): Argument 1 is invalid").
-# build-wasm.sh runs any wasm-opt on PATH (e.g. a newer binaryen from a laptop's package
-# manager), proves the result loads and answers, and otherwise ships the unoptimised module.
-if have wasm-opt; then
-  did "found $(wasm-opt --version 2>/dev/null); build-wasm.sh will test it on each build"
-else
-  did "none (Debian 12's wasm-opt 108 breaks wasm-bindgen's externref table); build ships the unoptimised module"
-fi
-end_step skip
 
 # ---------------------------------------------------------------------------------------------
 # 5. npm dev tools from the lockfile. Never downloads browsers: playwright-core and
@@ -318,6 +305,23 @@ else
   MISSING+=("Node.js >= 20 and npm (Debian/Ubuntu: apt-get install nodejs npm)")
   end_step FAIL
 fi
+
+step "wasm-opt (binaryen)"
+# Not from apt: Debian 12's binaryen (wasm-opt 108) turns the externref table that
+# wasm-bindgen 0.2.130 emits into a funcref table, and the optimised module then fails in
+# __wbindgen_init_externref_table ("Table.set(): Argument 1 is invalid"). npm's `binaryen`
+# package (a dev dependency, installed by the step above) carries a wasm-opt that works; one on
+# PATH wins (e.g. a newer binaryen from a laptop's package manager). build-wasm.sh proves
+# each result loads and answers, and otherwise ships the unoptimised module.
+if have wasm-opt; then
+  did "found $(wasm-opt --version 2>/dev/null) on PATH; build-wasm.sh tests it on each build"
+elif [ -x "$ROOT/node_modules/.bin/wasm-opt" ]; then
+  did "npm binaryen: $("$ROOT/node_modules/.bin/wasm-opt" --version 2>/dev/null)"
+else
+  did "none: the build ships the unoptimised module, which is over the size budget"
+  OPT_STATUS=skip
+fi
+end_step "${OPT_STATUS:-ok}"
 
 # ---------------------------------------------------------------------------------------------
 # 6. The env file the other scripts source.
