@@ -112,9 +112,12 @@ mod phrases {
         long: Vec<u16>,
         /// Bucket -> its range of `entries`.
         buckets: Vec<(u16, u16)>,
+        /// Bucket -> a mask of all its phrases: a scan's [`Pending::live`] at its start, copied
+        /// whole rather than rebuilt bucket by bucket on every call.
+        all_live: Vec<u64>,
         entries: Vec<Entry>,
-        /// Pattern -> its bucket.
-        bucket_of: Vec<u16>,
+        /// Pattern -> its bucket and its place there (its bit in [`Pending::live`]).
+        bucket_of: Vec<(u16, u8)>,
         /// Non-word bytes that start a phrase (`(`, `/`, `!`): the only non-word positions
         /// worth a lookup.
         nonword_start: [bool; 256],
@@ -143,7 +146,7 @@ mod phrases {
             let mut long = vec![0u16; 1 << TABLE_BITS];
             let mut buckets = Vec::new();
             let mut entries = Vec::with_capacity(filed.len());
-            let mut bucket_of = vec![u16::MAX; patterns.len()];
+            let mut bucket_of = vec![(u16::MAX, 0); patterns.len()];
             // One bucket per occupied slot, its phrases contiguous in `entries`. Quadratic in
             // the ~320 phrases, once per worker start, and no sort routine: at this crate's
             // speed-first opt-level each library sort costs kilobytes of the module's size
@@ -159,6 +162,11 @@ mod phrases {
                 let from = entries.len() as u16;
                 for &(_, _, p) in filed[k..].iter().filter(|f| (f.0, f.1) == (is_long, slot)) {
                     let pat = patterns[p].as_bytes();
+                    let place = entries.len() - from as usize;
+                    // A bucket's phrases are bits of one u64 in a scan's `live`. Phrases that
+                    // share their first 8 bytes (16 "http err…" today) or a slot stay far
+                    // below that; `every_bucket_fits_its_live_mask` checks the real data.
+                    assert!(place < 64, "more than 64 phrases in one bucket");
                     entries.push(Entry {
                         head: word8(pat, 0),
                         mask: mask(pat.len()),
@@ -167,15 +175,20 @@ mod phrases {
                         pattern: p as u16,
                         len: pat.len() as u16,
                     });
-                    bucket_of[p] = b;
+                    bucket_of[p] = (b, place as u8);
                 }
                 buckets.push((from, entries.len() as u16));
                 table[slot] = b + 1;
             }
+            let all_live = buckets
+                .iter()
+                .map(|&(a, b)| u64::MAX >> (64 - (b - a)))
+                .collect();
             Matcher {
                 short,
                 long,
                 buckets,
+                all_live,
                 entries,
                 bucket_of,
                 nonword_start,
@@ -198,8 +211,7 @@ mod phrases {
             let mut st = Pending {
                 found: Vec::new(),
                 reported: 0,
-                done: vec![false; self.patterns.len()],
-                live: self.buckets.iter().map(|&(a, b)| b - a).collect(),
+                live: self.all_live.clone(),
             };
             // Candidates: where a word starts, and the few non-word bytes that start a phrase.
             // The rest of a word is skipped in a tight loop, without a lookup.
@@ -265,10 +277,15 @@ mod phrases {
             if st.reported < st.found.len() {
                 st.report(self, i, f);
             }
-            let (from, to) = self.buckets[slot as usize - 1];
+            let from = self.buckets[slot as usize - 1].0 as usize;
             let mut w2 = None;
-            for e in &self.entries[from as usize..to as usize] {
-                if w & e.mask != e.head || st.done[e.pattern as usize] {
+            // Only the phrases the caller still wants: an article that repeats "cloudflare"
+            // meets its bucket's done phrases on every line.
+            let mut live = st.live[slot as usize - 1];
+            while live != 0 {
+                let e = &self.entries[from + live.trailing_zeros() as usize];
+                live &= live - 1;
+                if w & e.mask != e.head {
                     continue;
                 }
                 let len = e.len as usize;
@@ -302,10 +319,8 @@ mod phrases {
         /// further on) can end before it. So only overlapping ones wait here.
         found: Vec<(u32, u16)>,
         reported: usize,
-        /// Phrases the caller is done with.
-        done: Vec<bool>,
-        /// Per bucket, its phrases the caller is not done with.
-        live: Vec<u16>,
+        /// Per bucket, its phrases the caller is not done with: bit `j` is its entry `j`.
+        live: Vec<u64>,
     }
 
     impl Pending {
@@ -328,9 +343,10 @@ mod phrases {
                 }
                 self.reported += 1;
                 let (end, p) = (end as usize, p as usize);
-                if !self.done[p] && f(p, end - m.patterns[p].len(), end) {
-                    self.done[p] = true;
-                    self.live[m.bucket_of[p] as usize] -= 1;
+                let (b, place) = m.bucket_of[p];
+                let bit = 1u64 << place;
+                if self.live[b as usize] & bit != 0 && f(p, end - m.patterns[p].len(), end) {
+                    self.live[b as usize] &= !bit;
                 }
             }
             if self.reported == self.found.len() {
@@ -462,6 +478,21 @@ mod phrases {
                     text.push_str(["", " ", "x", "(", " 502 ", "."][rnd(6)]);
                 }
                 assert_eq!(run(&m, &text), naive(pats, &text), "text {text:?}");
+            }
+        }
+
+        #[test]
+        fn every_bucket_fits_its_live_mask() {
+            let m = Matcher::new(crate::signatures::PATTERNS);
+            let most = m.buckets.iter().map(|&(a, b)| b - a).max().unwrap_or(0);
+            // `new` refuses more than 64; this says how close the data is.
+            assert!(most <= 32, "a bucket of {most} phrases");
+            for (p, &(b, place)) in m.bucket_of.iter().enumerate() {
+                let (from, _) = m.buckets[b as usize];
+                assert_eq!(
+                    m.entries[from as usize + place as usize].pattern as usize,
+                    p
+                );
             }
         }
 
