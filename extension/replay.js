@@ -385,7 +385,14 @@ function buildForm() {
   ui.url.placeholder = 'https://example.com/';
   ui.file = e('input', { type: 'file', id: 'file', name: 'file' });
   ui.file.accept = '.json,.har,.html,.htm,.txt,application/json,text/html,text/plain';
-  ui.file.addEventListener('change', () => readFile(ui.file.files && ui.file.files[0]));
+  ui.file.addEventListener('change', () => {
+    const file = ui.file.files && ui.file.files[0];
+    // Emptied at once: a browser fires `change` only when the choice differs from the input's
+    // value, so choosing the same file again (after editing or dropping something else) would
+    // otherwise do nothing. #file-info keeps the name.
+    ui.file.value = '';
+    readFile(file);
+  });
   ui.fileInfo = e('span', { class: 'small muted', id: 'file-info' });
   ui.detected = e('p', { class: 'detected small muted', id: 'detected', hidden: true });
   ui.result = e('section', { class: 'result', id: 'result', 'aria-live': 'polite', hidden: true });

@@ -180,6 +180,10 @@ test('a HAR file: failed document/XHR entries, each diagnosed, details on click'
   assert.equal(data.family, 'nginx');
   assert.equal(data.code, '502');
   assert.equal(await p.getAttribute('#har-detail', 'data-index'), '1');
+  // The chooser is emptied once read, so that choosing the same file again is a change the
+  // browser reports (Playwright's setInputFiles would report it either way).
+  assert.equal(await p.inputValue('#file'), '');
+  assert.match(await p.textContent('#file-info'), /^chrome-shop\.har \(\d+ kB\)$/);
   // Click the DNS failure.
   await p.click('#har-table tbody tr[data-index="4"]');
   data = await rootData(p);
@@ -210,6 +214,12 @@ test('a HAR file: failed document/XHR entries, each diagnosed, details on click'
   }, firefox.slice(0, 3000));
   await p.waitForSelector('#app[data-state="error"]');
   assert.match(await p.textContent('#error'), /EOF.*line \d+ column \d+.*truncated/);
+  // The first file chosen again replaces the error with its table.
+  await p.setInputFiles('#file', path.join(REPO, 'tests/har/chrome-shop.har'));
+  await p.waitForSelector('#app[data-state="diagnosed"]');
+  data = await rootData(p);
+  assert.equal(data.rows, '4');
+  assert.equal(data.family, 'nginx');
   assert.deepEqual(p.errors, []);
   await p.close();
 });
