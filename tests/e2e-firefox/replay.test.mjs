@@ -24,10 +24,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { launchFirefox } from './harness.mjs';
-import { waitFor, REPO, NGINX_502 } from '../e2e/harness.mjs';
+import {
+  waitFor, REPO, NGINX_502, SECRETS, SECRET_PAGE, SECRET_PAGE_QUERY,
+} from '../e2e/harness.mjs';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-const SECRETS = ['S3CRET-QUERY', 'S3CRET-FRAG', 'S3CRET-COOKIE', 'S3CRET-HEADER', 'S3CRET-BODY'];
 const CHROME_HAR = path.join(REPO, 'tests/har/chrome-shop.har');
 const FIREFOX_HAR = path.join(REPO, 'tests/har/firefox-wiki.har');
 
@@ -124,18 +125,8 @@ async function popupReport(tabId) {
 }
 
 test('a report copied from the Firefox popup: no secrets, replays to the popup\'s diagnosis', async () => {
-  h.zoo.set('/ff-support-502', {
-    status: 502,
-    headers: {
-      'content-type': 'text/html',
-      server: 'nginx/1.18.0',
-      'set-cookie': 'sid=S3CRET-COOKIE; Path=/',
-      'x-debug-token': 'S3CRET-HEADER',
-      'x-request-id': 'req-4242',
-    },
-    body: `${NGINX_502}<!-- S3CRET-BODY -->`,
-  });
-  const tabId = await h.openTab(h.zoo.url('/ff-support-502?token=S3CRET-QUERY#S3CRET-FRAG'));
+  h.zoo.set('/ff-support-502', SECRET_PAGE);
+  const tabId = await h.openTab(h.zoo.url(`/ff-support-502${SECRET_PAGE_QUERY}`));
   const state = await h.waitForState(tabId);
   const { popupData, markdown, json } = await popupReport(tabId);
   for (const s of SECRETS) {

@@ -319,6 +319,25 @@ export async function launch({ extension = true, headless, args = [], zoo: zooOp
 export const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
 
 /** Makes the zoo answer `pathname` with `NGINX_502`; returns `pathname`. */
+/**
+ * A 502 page with a secret in every place a support report must leave out: the query and the
+ * fragment of its address (`SECRET_PAGE_QUERY`), a cookie, a debug header and a comment in the
+ * body. `server` and `x-request-id` are headers a report keeps.
+ */
+export const SECRETS = ['S3CRET-QUERY', 'S3CRET-FRAG', 'S3CRET-COOKIE', 'S3CRET-HEADER', 'S3CRET-BODY'];
+export const SECRET_PAGE = Object.freeze({
+  status: 502,
+  headers: {
+    'content-type': 'text/html',
+    server: 'nginx/1.18.0',
+    'set-cookie': 'sid=S3CRET-COOKIE; Path=/',
+    'x-debug-token': 'S3CRET-HEADER',
+    'x-request-id': 'req-4242',
+  },
+  body: `${NGINX_502}<!-- S3CRET-BODY -->`,
+});
+export const SECRET_PAGE_QUERY = '?token=S3CRET-QUERY#S3CRET-FRAG';
+
 export function nginxRoute(zoo, pathname) {
   zoo.set(pathname, { status: 502, headers: { 'content-type': 'text/html', server: 'nginx/1.18.0' }, body: NGINX_502 });
   return pathname;

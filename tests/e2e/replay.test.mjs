@@ -14,10 +14,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, waitFor, REPO, NGINX_502 } from './harness.mjs';
+import {
+  launch, waitFor, REPO, NGINX_502, SECRETS, SECRET_PAGE, SECRET_PAGE_QUERY,
+} from './harness.mjs';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-const SECRETS = ['S3CRET-QUERY', 'S3CRET-FRAG', 'S3CRET-COOKIE', 'S3CRET-HEADER', 'S3CRET-BODY'];
 
 let h;
 let tmp;
@@ -57,18 +58,8 @@ async function waitResult(p) {
 }
 
 test('a report copied from the popup: no secrets, and the replay page and CLI reproduce the diagnosis', async () => {
-  h.zoo.set('/support-502', {
-    status: 502,
-    headers: {
-      'content-type': 'text/html',
-      server: 'nginx/1.18.0',
-      'set-cookie': 'sid=S3CRET-COOKIE; Path=/',
-      'x-debug-token': 'S3CRET-HEADER',
-      'x-request-id': 'req-4242',
-    },
-    body: `${NGINX_502}<!-- S3CRET-BODY -->`,
-  });
-  const tabId = await h.openTab(h.zoo.url('/support-502?token=S3CRET-QUERY#S3CRET-FRAG'));
+  h.zoo.set('/support-502', SECRET_PAGE);
+  const tabId = await h.openTab(h.zoo.url(`/support-502${SECRET_PAGE_QUERY}`));
   const state = await h.waitForState(tabId);
 
   const popup = await h.openExtensionPage(`popup.html?tab=${tabId}`);
