@@ -70,10 +70,10 @@ if [ -z "${GD_WASM_OPT:-}" ] && [ -x "$ROOT/node_modules/.bin/wasm-opt" ]; then
   GD_WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
 fi
 if [ -n "${GD_WASM_OPT:-}" ] && [ -x "$GD_WASM_OPT" ]; then
-  # Rust >= 1.82 emits these features by default for wasm32-unknown-unknown; binaryen must be
-  # told about them or it rejects the module.
+  # Rust >= 1.82 emits these features by default for wasm32-unknown-unknown, and
+  # .cargo/config.toml adds SIMD; binaryen must be told about them or it rejects the module.
   FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
-            --enable-mutable-globals --enable-reference-types --enable-multivalue)
+            --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd)
   TMP="$WASM.opt"
   # --low-memory-unused: Rust puts the stack first (it grows down towards address 0), so the
   # low 1 KB is only reached by a stack overflow, which traps anyway; binaryen may then fold

@@ -24,6 +24,7 @@
 //! went from 2.0x to 3.3x the JavaScript baseline and from ~610 to ~350 µs for the slowest
 //! 64 KB pages (README, "Tests", has the latest figures).
 
+mod chunk;
 pub mod classify;
 pub mod model;
 pub mod normalize;

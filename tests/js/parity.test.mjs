@@ -55,6 +55,35 @@ test('WASM diagnose() equals the native CLI on every fixture and corpus page', {
   assert.deepEqual(diffs, [], `${diffs.length} of ${pages.length} pages differ between WASM and native`);
 });
 
+test('WASM and native agree with every phrase, tag and word at every offset of a 16-byte chunk', { skip: !pkgPresent && 'extension/pkg absent (make build)' }, async () => {
+  // The normaliser and the scan classify 16 bytes at a time (src/chunk.rs): WebAssembly SIMD
+  // in the module, SSE2 natively, each with its own code. Real pages behind prefixes of 0 to
+  // 16 bytes (ASCII, upper case, a two-byte letter, a tag, an entity, cut anywhere) put every
+  // boundary of theirs in every lane, and the two must still give the very same diagnosis.
+  const cli = findCli();
+  assert.ok(cli, "native CLI not built (target/debug/gateway-doctor): run 'cargo test' or 'make test'");
+  const wasm = await loadWasm();
+  const names = ['apache-502-proxy-error', 'cloudflare-cdn-502-cloudflare-nginx', 'cloudflare-host-502',
+    'google-502-robot', 'iis-502-german', 'akamai-403-access-denied'];
+  const fixtures = loadFixtures().filter((f) => names.includes(f.name));
+  assert.equal(fixtures.length, names.length, 'the fixtures this test shifts exist');
+  const pad = 'Ab é<i>Z &amp;x  Q';
+  const diffs = [];
+  let pages = 0;
+  for (const f of fixtures) {
+    for (let k = 0; k <= 16; k++) {
+      const observation = { ...f.observation, body: pad.slice(0, k) + f.observation.body };
+      const native = JSON.parse(execFileSync(cli, cliArgs(observation, '-'), { encoding: 'utf8', input: observation.body }));
+      const fromWasm = JSON.parse(JSON.stringify(wasm.diagnose(structuredClone(observation))));
+      const d = firstDiff(fromWasm, native);
+      if (d) diffs.push(`${f.name} + ${k}: ${d}`);
+      pages++;
+    }
+  }
+  assert.equal(pages, names.length * 17);
+  assert.deepEqual(diffs, [], `${diffs.length} of ${pages} shifted pages differ between WASM and native`);
+});
+
 test('WASM diagnose() rejects malformed observations with an Error and keeps serving', { skip: !pkgPresent && 'extension/pkg absent (make build)' }, async () => {
   const wasm = await loadWasm();
   // The body crosses as a plain string and the rest as JSON: a string body must not let
