@@ -9,7 +9,8 @@
 //!
 //! * [`model`]: the serde contract, whose `Serialize` code is instantiated by [`to_json`];
 //! * [`signatures`]: the compiled signature tables (`build.rs`) the scan reads;
-//! * [`normalize`] and [`scan`]: one pass each over the body;
+//! * [`normalize`] and [`scan`]: one pass each over the body, plain text 16 bytes at a time
+//!   (`chunk`: WebAssembly SIMD in the module, SSE2 natively);
 //! * [`classify`]: the rules, the decision and the diagnosis around them;
 //! * [`remedies`]: the ranked remedies every diagnosis renders (a dozen messages each).
 //!
