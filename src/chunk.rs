@@ -316,14 +316,9 @@ mod tests {
                 out.push(std::array::from_fn(|j| (base + (j + shift) % LEN) as u8));
             }
         }
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rng = crate::testutil::Rng::new(0x9e37_79b9_7f4a_7c15);
         for _ in 0..2000 {
-            out.push(std::array::from_fn(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                seed as u8
-            }));
+            out.push(std::array::from_fn(|_| rng.next_u64() as u8));
         }
         out
     }

@@ -32,6 +32,8 @@ pub mod normalize;
 pub mod remedies;
 pub mod scan;
 pub mod signatures;
+#[cfg(test)]
+mod testutil;
 
 /// The engine version a diagnosis records: this crate's, kept equal to `gateway-doctor`'s
 /// (a test in src/lib.rs checks it).

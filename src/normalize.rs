@@ -614,13 +614,8 @@ mod tests {
         let pieces = [
             "a", "B", "7", ".", " ", " ", "  ", "\t", "\n", "<b>", "&amp;", "Zq", "x!", "~",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rnd = |k: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % k as u64) as usize
-        };
+        let mut rng = crate::testutil::Rng::new(0x9e37_79b9_7f4a_7c15u64);
+        let mut rnd = |k: usize| rng.below(k);
         for len in 0..70 {
             for _ in 0..30 {
                 let body: String = (0..len).map(|_| pieces[rnd(pieces.len())]).collect();

@@ -510,13 +510,8 @@ mod phrases {
             // 8-byte word, where the filter decides) and word or non-word bytes.
             let pats = crate::signatures::PATTERNS;
             let m = Matcher::new(pats);
-            let mut seed = 0x2545_f491_4f6c_dd1du64;
-            let mut rnd = |k: usize| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                (seed % k as u64) as usize
-            };
+            let mut rng = crate::testutil::Rng::new(0x2545_f491_4f6c_dd1du64);
+            let mut rnd = |k: usize| rng.below(k);
             for _ in 0..300 {
                 let mut text = String::new();
                 for _ in 0..12 {
@@ -544,13 +539,8 @@ mod phrases {
             let alphabet = [
                 "a", "b", "c", " ", "(", "/", "!", "#", "$", "%", "_", "é", ".",
             ];
-            let mut seed = 0x2545_f491_4f6c_dd1du64;
-            let mut rnd = |k: usize| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                (seed % k as u64) as usize
-            };
+            let mut rng = crate::testutil::Rng::new(0x2545_f491_4f6c_dd1du64);
+            let mut rnd = |k: usize| rng.below(k);
             for pats in [NONE, FEW, MANY] {
                 let m = Matcher::new(pats);
                 assert_eq!(m.nonword_few.is_some(), pats != MANY);
