@@ -25,10 +25,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { launchFirefox } from './harness.mjs';
 import {
-  waitFor, REPO, NGINX_502, SECRETS, SECRET_PAGE, SECRET_PAGE_QUERY,
+  waitFor, REPO, NGINX_502, SECRETS, SECRET_PAGE, SECRET_PAGE_QUERY, HOSTILE, RAW_NGINX_503,
 } from '../e2e/harness.mjs';
 
-const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 const CHROME_HAR = path.join(REPO, 'tests/har/chrome-shop.har');
 const FIREFOX_HAR = path.join(REPO, 'tests/har/firefox-wiki.har');
 
@@ -231,7 +230,7 @@ test('a pasted page body with status and headers is diagnosed; a script in it ne
   // A raw HTTP response (curl -i) carries its own status line and headers.
   await p.click('#clear');
   assert.equal((await p.data()).state, 'idle');
-  await p.fill('#input', 'HTTP/1.1 503 Service Unavailable\r\nServer: nginx/1.24.0\r\nContent-Type: text/html\r\n\r\n<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx/1.24.0</center></body></html>');
+  await p.fill('#input', RAW_NGINX_503);
   data = await diagnose(p);
   assert.equal(data.state, 'diagnosed', await p.text('#result'));
   assert.equal(data.code, '503');

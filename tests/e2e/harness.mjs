@@ -319,6 +319,12 @@ export async function launch({ extension = true, headless, args = [], zoo: zooOp
 export const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
 
 /** Makes the zoo answer `pathname` with `NGINX_502`; returns `pathname`. */
+/** Markup that runs script if a page ever inserts pasted or received text as HTML. */
+export const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+
+/** A raw `curl -i` response: nginx's 503 page after its status line and headers. */
+export const RAW_NGINX_503 = 'HTTP/1.1 503 Service Unavailable\r\nServer: nginx/1.24.0\r\nContent-Type: text/html\r\n\r\n<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx/1.24.0</center></body></html>';
+
 /**
  * A 502 page with a secret in every place a support report must leave out: the query and the
  * fragment of its address (`SECRET_PAGE_QUERY`), a cookie, a debug header and a comment in the

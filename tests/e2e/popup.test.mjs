@@ -8,10 +8,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { launch, waitFor, REPO, nginxRoute } from './harness.mjs';
+import {
+  launch, waitFor, REPO, nginxRoute, HOSTILE,
+} from './harness.mjs';
 
 const SHOTS = process.env.GD_SCREENSHOT_DIR || path.join(REPO, 'dist/e2e-screens');
-const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
 let h;
 before(async () => {

@@ -15,10 +15,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  launch, waitFor, REPO, NGINX_502, SECRETS, SECRET_PAGE, SECRET_PAGE_QUERY,
+  launch, waitFor, REPO, NGINX_502, SECRETS, SECRET_PAGE, SECRET_PAGE_QUERY, HOSTILE, RAW_NGINX_503,
 } from './harness.mjs';
 
-const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
 let h;
 let tmp;
@@ -141,7 +140,7 @@ test('a pasted page body with status and headers is diagnosed; a script in it ne
 
   // A raw HTTP response (curl -i) carries its own status line and headers.
   await p.click('#clear');
-  await p.fill('#input', `HTTP/1.1 503 Service Unavailable\r\nServer: nginx/1.24.0\r\nContent-Type: text/html\r\n\r\n<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx/1.24.0</center></body></html>`);
+  await p.fill('#input', RAW_NGINX_503);
   await p.click('#run');
   await waitFor(async () => (await rootData(p)).code === '503', { what: 'raw response diagnosed' });
   assert.equal((await rootData(p)).family, 'nginx');
