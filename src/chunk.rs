@@ -11,10 +11,11 @@
 //!   feature for every wasm32 build. Every browser the manifest admits has it (Chrome 91+,
 //!   Firefox 89+; the manifest asks for Chrome 116 and Firefox 128).
 //! * SSE2 on x86_64, where it is always present: the CLI, the native tests and `make bench`.
-//! * Plain Rust for any other target, which the tests also compare with the other two.
+//! * Plain Rust for any other target; the tests check it beside the target's own.
 //!
-//! Each class is defined once, in [`Chunk`]'s methods, over a handful of lane operations
-//! (`sub`, `lt`, `eq`, `or`, …); only those operations differ between implementations.
+//! Each class is defined once, in the generic functions `word`, `plain` and
+//! `to_ascii_lowercase`, over a handful of lane operations (the `Lanes` trait: `sub`, `lt`,
+//! `eq`, `or`, …); only those operations differ between implementations.
 
 #[cfg(not(any(
     target_arch = "x86_64",
@@ -23,10 +24,7 @@
 use scalar as imp;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use simd128 as imp;
-#[cfg(all(
-    target_arch = "x86_64",
-    not(all(target_arch = "wasm32", target_feature = "simd128"))
-))]
+#[cfg(target_arch = "x86_64")]
 use sse2 as imp;
 
 /// Bytes per chunk.
