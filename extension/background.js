@@ -221,8 +221,10 @@ async function onCompleted(details) {
   if (!isWatchedRequest(details)) return;
   const tabId = tabOf(details);
   if (tabId < 0) return;
-  const e = await env();
-  const obs = fromResponse(details, e);
+  // Without `{browser, os}` for now (finishFailure adds them): healthy or not needs neither,
+  // and a failure must be noted as pending before the handler's first wait. env()'s first
+  // call after a start asks the browser, and a worker stopped during it lost the failure.
+  const obs = fromResponse(details);
   if (isHealthy(obs)) {
     await forgetTab(tabId);
     debug.healthy += 1;
@@ -242,7 +244,7 @@ async function onErrorOccurred(details) {
     await bumpStats('ignored_errors');
     return;
   }
-  await handleFailure(tabId, fromError(details, await env()), details);
+  await handleFailure(tabId, fromError(details), details);
 }
 
 /**
@@ -257,9 +259,9 @@ async function handleFailure(tabId, obs, details) {
 }
 
 async function finishFailure(tabId, { obs, documentId, eventTime }) {
-  let full = obs;
+  let full = { ...obs, ...(await env()) };
   const t0 = Date.now();
-  if (!obs.net_error && needsBody(obs)) full = await readBody(tabId, { documentId }, obs);
+  if (!obs.net_error && needsBody(obs)) full = await readBody(tabId, { documentId }, full);
   await recordFailure(tabId, full, eventTime, { start_ms: t0 - (eventTime || t0), read_ms: Date.now() - t0 });
   await clearPending(tabId);
 }
