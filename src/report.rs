@@ -63,6 +63,28 @@ pub const WARN_QUERY_KEPT: &str = "query_kept";
 /// Warning flag set when the page excerpt is included.
 pub const WARN_EXCERPT: &str = "excerpt_included";
 
+/// What the extension keeps of a page body once it is diagnosed: its length, whether it was
+/// blank, and the excerpt a report may include. The body itself (up to 64 K characters) is not
+/// kept in the browser's session storage, whose quota many failing tabs would fill.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BodySummary {
+    /// Length in UTF-8 bytes.
+    pub length: u64,
+    pub blank: bool,
+    /// The tag-stripped text a report's excerpt is cut from, at most [`EXCERPT_MAX_CHARS`].
+    pub excerpt: Option<String>,
+}
+
+/// The [`BodySummary`] of a body: what [`build`] reports of it, computed once.
+pub fn body_summary(body: &str) -> BodySummary {
+    let e = text_excerpt(body, EXCERPT_MAX_CHARS);
+    BodySummary {
+        length: body.len() as u64,
+        blank: body.trim().is_empty(),
+        excerpt: (!e.is_empty()).then_some(e),
+    }
+}
+
 /// One remedy the visitor already tried from the popup.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RemedyTried {
@@ -131,6 +153,8 @@ impl From<Diagnosis> for DiagnosisInput {
 #[derive(Debug, Clone, Default)]
 pub struct ReportInput {
     pub observation: Observation,
+    /// Stands for the body when the observation carries none (the extension stores only this).
+    pub body_summary: Option<BodySummary>,
     pub diagnosis: Option<DiagnosisInput>,
     pub remedies_tried: Vec<RemedyTried>,
     pub recent_failures: u32,
@@ -290,12 +314,22 @@ pub fn build(input: &ReportInput) -> Report {
 
     let headers = allowed_headers(&obs.headers);
     let body = obs.body.as_deref();
-    let excerpt = match body {
-        Some(b) if input.include_excerpt => {
-            let e = text_excerpt(b, EXCERPT_MAX_CHARS);
-            (!e.is_empty()).then_some(e)
+    let summary = input.body_summary.as_ref();
+    let excerpt = if input.include_excerpt {
+        match body {
+            Some(b) => {
+                let e = text_excerpt(b, EXCERPT_MAX_CHARS);
+                (!e.is_empty()).then_some(e)
+            }
+            // Cleaned and capped again (idempotent on `text_excerpt`'s output): the summary
+            // comes back from outside the engine.
+            None => summary
+                .and_then(|s| s.excerpt.as_deref())
+                .map(|e| clean(e, EXCERPT_MAX_CHARS))
+                .filter(|e| !e.is_empty()),
         }
-        _ => None,
+    } else {
+        None
     };
     let mut warnings = Vec::new();
     if input.keep_query {
@@ -337,8 +371,13 @@ pub fn build(input: &ReportInput) -> Report {
             status_line: opt_clean(obs.status_line.as_deref(), MAX_VALUE_CHARS),
             headers,
             net_error: opt_clean(obs.net_error.as_deref(), 128),
-            body_length: body.map(|b| b.len() as u64),
-            body_blank: body.is_some_and(|b| b.trim().is_empty()),
+            body_length: body
+                .map(|b| b.len() as u64)
+                .or(summary.map(|s| s.length)),
+            body_blank: match body {
+                Some(b) => b.trim().is_empty(),
+                None => summary.is_some_and(|s| s.blank),
+            },
             body_truncated: obs.body_truncated,
             excerpt,
             signals: body_signals(diagnosis),
@@ -638,6 +677,14 @@ fn report_input(v: &Value) -> R<ReportInput> {
     let rd = Rd::root(v, "a report input object", &slot);
     let input = ReportInput {
         observation: observation_of(&rd.obj("observation")),
+        body_summary: rd.get("body_summary").filter(|v| !v.is_null()).map(|_| {
+            let b = rd.obj("body_summary");
+            BodySummary {
+                length: b.uint("length", u64::MAX).unwrap_or(0),
+                blank: b.flag("blank"),
+                excerpt: b.opt_string("excerpt"),
+            }
+        }),
         diagnosis: rd
             .get("diagnosis")
             .map(|_| diagnosis_input(&rd.obj("diagnosis"))),
