@@ -184,12 +184,13 @@ async function setBadge(tabId, diagnosis, obs) {
       (diagnosis.title && diagnosis.title.text) || '')}`
     : '';
   try {
-    // Text last: calls are handled in order, so whoever sees the text also sees its colour.
+    // Title first, text last: calls are handled in order, so whoever sees the text also sees
+    // its colour and tooltip, and whoever sees the colour also sees the tooltip.
     await Promise.all([
-      b ? api.action.setBadgeBackgroundColor({ tabId, color: b.color }) : null,
-      b && api.action.setBadgeTextColor ? api.action.setBadgeTextColor({ tabId, color: '#ffffff' }) : null,
       // An empty per-tab title falls back to the default title from the manifest.
       api.action.setTitle({ tabId, title }),
+      b ? api.action.setBadgeBackgroundColor({ tabId, color: b.color }) : null,
+      b && api.action.setBadgeTextColor ? api.action.setBadgeTextColor({ tabId, color: '#ffffff' }) : null,
       api.action.setBadgeText({ tabId, text: b ? b.text : '' }),
     ]);
   } catch {
@@ -408,7 +409,10 @@ async function resumePending() {
     try {
       const tab = await api.tabs.get(tabId).catch(() => null);
       const fresh = Date.now() - (p.eventTime || 0) < PENDING_MAX_AGE_MS;
-      if (tab && fresh && p.obs && (!tab.url || pageKey(tab.url) === pageKey(p.obs.url))) {
+      const cur = await getTabState(tabId);
+      // Stopped between writing the full diagnosis and clearing the entry: nothing left to do.
+      const done = cur && !cur.partial && cur.diagnosis && p.requestId && cur.requestId === p.requestId;
+      if (!done && tab && fresh && p.obs && (!tab.url || pageKey(tab.url) === pageKey(p.obs.url))) {
         await finishFailure(tabId, p);
       } else {
         await clearPending(tabId, p.requestId);

@@ -105,6 +105,20 @@ function render() {
   clear(app);
   app.removeAttribute('aria-busy');
   for (const [k, v] of Object.entries(model.data)) app.setAttribute(`data-${k}`, v);
+  if (model.expired) {
+    app.dataset.state = 'expired';
+    app.append(
+      e('h1', { class: 'headline', id: 'headline', text: model.headline }),
+      e('p', { class: 'muted', text: t('ui_expired_hint', [], 'Gateway Doctor keeps the diagnoses of many failing tabs; this one was the oldest unviewed and was dropped to make room. Reloading the page checks it again.') }),
+      e('p', { class: 'actions' }, e('button', {
+        type: 'button', id: 'reload-expired',
+        text: t('ui_expired_reload', [], 'Reload this page'),
+        on: { click: () => { api.tabs.reload(tabId).catch(() => {}); } },
+      })),
+      footer(),
+    );
+    return;
+  }
   if (model.empty) {
     app.dataset.state = 'empty';
     app.append(
@@ -149,6 +163,7 @@ function header() {
     e('p', { class: 'chips' }, chips,
       e('span', { class: 'chip chip-fault' }, t('ui_label_fault', [m.fault], `Whose side: ${m.fault}`))),
     m.summary && e('p', { class: 'summary', text: m.summary }),
+    m.partial ? e('p', { class: 'muted', id: 'partial', text: t('ui_partial', [], 'From the server\'s answer so far; the page itself is still arriving.') }) : null,
   );
 }
 
