@@ -280,6 +280,7 @@ export function netErrorBadge(netError) {
   if (/TIMED_OUT|TIMEOUT/.test(e)) return 'TIME';
   if (/INTERNET_DISCONNECTED|OFFLINE|NETWORK_CHANGED/.test(e)) return 'NET';
   if (/CERT|SSL|SECURITY|TLS/.test(e)) return 'SSL';
+  if (/REDIRECT/.test(e)) return 'LOOP';
   if (/PROXY/.test(e)) return 'PRXY';
   return 'ERR';
 }

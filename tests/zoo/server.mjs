@@ -20,6 +20,8 @@
 //   /slow?ms=N&status=S  answers after N ms (Stop/Back tests)
 //   /slow-parse-502?ms=N a 502 page that reaches document_idle only after N ms (worker-kill tests)
 //   /echo-headers        200 JSON of the request headers it got
+//   /drip?ms=N&status=S  a failing page whose status and first bytes come at once, the rest after N ms
+//   /loop                302 to itself (a redirect loop)
 // Every response carries a CSP that keeps fixture pages from loading anything from other hosts
 // (the real Google page pulls its robot image from www.google.com), so the only off-machine
 // traffic the privacy test could ever see would come from the browser or the extension.
@@ -119,6 +121,21 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
         `<html><head><title>${status}</title></head><body><center><h1>${status} Slow</h1></center><hr><center>nginx</center></body></html>`), ms);
       res.on('close', () => clearTimeout(t));
       return undefined;
+    }
+    if (pathname === '/drip') {
+      // A failing page whose body arrives slowly: status, headers and the first bytes at once,
+      // the rest after `ms` (a struggling upstream streaming its error page).
+      const ms = Math.min(Number(u.searchParams.get('ms') || 12_000), 60_000);
+      const status = Number(u.searchParams.get('status') || 502);
+      res.writeHead(status, { 'content-security-policy': PAGE_CSP, 'content-type': 'text/html', server: 'nginx', 'cache-control': 'no-store' });
+      res.write(`<html>\r\n<head><title>${status} Bad Gateway</title></head>\r\n<body>\r\n<center><h1>${status} Bad Gateway</h1></center>\r\n${' '.repeat(2048)}`);
+      const t = setTimeout(() => res.end('<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n'), ms);
+      res.on('close', () => clearTimeout(t));
+      return undefined;
+    }
+    if (pathname === '/loop') {
+      // A redirect loop: the page sends the visitor back to itself for ever.
+      return send(res, 302, { location: `/loop${u.search}`, 'cache-control': 'no-store' }, '');
     }
     if (pathname === '/slow-parse-502') {
       // A 502 page whose parsing is held up by a slow synchronous script, so the page reaches
