@@ -323,10 +323,15 @@ async function deleteCookie(c, storeId) {
 
 const cookieKey = (c) => `${c.name}\u0000${c.domain}\u0000${c.path}\u0000${c.hostOnly ? 1 : 0}\u0000${c.firstPartyDomain || ''}`;
 
-/** Where this browser can limit the removal of local storage and databases to. */
+/**
+ * Where this browser can limit the removal of local storage and databases to. Chrome: `origins`
+ * (scheme + host + port). Firefox only takes `hostnames`, which it compares with each stored
+ * origin's host AND port (`principal.URI.hostPort` in its ext-browsingData.js): a bare host name
+ * silently removes nothing on a non-default port, so it gets `URL.host` (the port only when it
+ * is not the default one, as hostPort has it).
+ */
 function storageScope(u) {
-  // Chrome: `origins` (scheme + host + port). Firefox only takes `hostnames` (every port).
-  return supportsOriginScopedCache() ? u.origin : u.hostname;
+  return supportsOriginScopedCache() ? u.origin : u.host;
 }
 
 async function signOutSite(tabId, state, opts) {
@@ -369,7 +374,7 @@ async function signOutSite(tabId, state, opts) {
   if (supportsOriginScopedCache(bd)) {
     await bd.remove({ origins: [u.origin] }, { localStorage: true, indexedDB: true });
   } else {
-    await bd.remove({ hostnames: [u.hostname] }, { localStorage: true, indexedDB: true });
+    await bd.remove({ hostnames: [scope] }, { localStorage: true, indexedDB: true });
   }
   const want = new Set(targets.map(cookieKey));
   const left = (await allCookies(storeId)).filter((c) => want.has(cookieKey(c)));

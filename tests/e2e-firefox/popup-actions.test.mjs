@@ -1,7 +1,10 @@
 // The popup and its actions in Firefox ESR (headless), where the browser API differs from
 // Chrome's: the popup renders the stored diagnosis with its data-* attributes; "clear this
 // site's cache" cannot be limited to one origin in Firefox, so it asks before emptying the whole
-// cache (and only then does it); auto-retry schedules its countdown with an alarm.
+// cache (and only then does it); auto-retry schedules its countdown with an alarm; "sign me
+// out" deletes this host's cookies through the cookies API and its storage by host:port (Firefox's
+// browsingData has no `origins`, and its `hostnames` must carry a non-default port), and nothing
+// of another host.
 //
 // The harness's extension page IS popup.html; each test points it at a tab with ?tab=<id>.
 // Needs `make build` first. Run: node --test --test-concurrency=1 tests/e2e-firefox/popup-actions.test.mjs
@@ -83,5 +86,49 @@ test('auto-retry in Firefox: countdown from the stored schedule, alarm armed, ca
   assert.ok(await h.ext((t) => browser.alarms.get(`retry:${t}`).then((a) => !!a), tabId), 'alarm armed');
   await click('#retry-cancel');
   await waitFor(async () => (await h.state(tabId)).retry.outcome === 'cancelled', { what: 'cancelled' });
+  await h.closeTab(tabId);
+});
+
+test('sign-out in Firefox: asks first, then only this host\'s cookies and storage go', async () => {
+  const [A, B] = ['127.0.0.1', 'localhost'];
+  const port = h.zoo.port;
+  const gdCookies = () => h.ext(async () => (await browser.cookies.getAll({}))
+    .filter((c) => c.name.startsWith('gd_ff_')).map((c) => `${c.name}@${c.domain}`).sort());
+  await h.ext(async ({ a, b, p }) => {
+    await browser.cookies.set({ url: `http://${a}:${p}/`, name: 'gd_ff_a', value: '1' });
+    await browser.cookies.set({ url: `http://${b}:${p}/`, name: 'gd_ff_b', value: '1' });
+    return true;
+  }, { a: A, b: B, p: port });
+  assert.deepEqual(await gdCookies(), ['gd_ff_a@127.0.0.1', 'gd_ff_b@localhost']);
+  // This host's local storage, written by a page of it.
+  const siteTab = await h.openTab(h.zoo.url('/healthy?ff-signout-a', A));
+  await waitFor(async () => (await h.tabStatus(siteTab)) === 'complete', { what: 'site tab load' });
+  const storage = (op) => h.ext(async ({ t, o }) => (await browser.scripting.executeScript({
+    target: { tabId: t },
+    func: (x) => {
+      if (x === 'set') localStorage.setItem('gd_keep', '1');
+      return localStorage.getItem('gd_keep');
+    },
+    args: [o],
+  }))[0].result, { t: siteTab, o: op });
+  assert.equal(await storage('set'), '1');
+
+  h.zoo.set('/ff-signout', { status: 502, headers: { 'content-length': '0' }, body: '' });
+  const tabId = await h.openTab(h.zoo.url('/ff-signout', A));
+  await h.waitForState(tabId);
+  await showPopup(tabId);
+  await click('#do-sign_out_site');
+  await waitFor(() => h.ext(() => !document.getElementById('confirm').hidden), { what: 'confirm panel' });
+  const text = await h.ext(() => document.getElementById('confirm-text').textContent);
+  assert.match(text, /cookies of 127\.0\.0\.1 \(1\)/, text);
+  assert.match(text, new RegExp(`data 127\\.0\\.0\\.1:${port} saved`), 'Firefox scopes storage by host:port, and says so');
+  assert.deepEqual(await gdCookies(), ['gd_ff_a@127.0.0.1', 'gd_ff_b@localhost'], 'nothing deleted before consent');
+  await click('#confirm-yes');
+  await waitFor(async () => (await app()).lastOutcome === 'signed_out', { what: 'signed_out' });
+  assert.deepEqual(await gdCookies(), ['gd_ff_b@localhost'], 'only this host\'s cookie went');
+  await h.ext((t) => browser.tabs.reload(t).then(() => true), siteTab);
+  await waitFor(async () => (await h.tabStatus(siteTab)) === 'complete', { what: 'site tab reload' });
+  assert.equal(await storage('get'), null, 'this host\'s local storage deleted');
+  await h.closeTab(siteTab);
   await h.closeTab(tabId);
 });

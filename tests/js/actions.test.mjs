@@ -243,7 +243,7 @@ test('sign-out deletes only this host\'s cookies; parent-domain ones only when c
   assert.deepEqual((await getTabState(40)).tried.map((x) => x.outcome), ['signed_out', 'signed_out_shared']);
 });
 
-test('sign-out in Firefox: storage scoped by hostname, cookies still one by one', async () => {
+test('sign-out in Firefox: storage scoped by host:port (what Firefox compares), cookies one by one', async () => {
   reset();
   seed(41);
   fake.cookies = [cookie('sid', '127.0.0.1')];
@@ -251,10 +251,11 @@ test('sign-out in Firefox: storage scoped by hostname, cookies still one by one'
   delete chrome.browsingData.removeCacheStorage;
   try {
     const ask = await A.handleAction(41, 'sign_out_site', {});
-    assert.equal(ask.message.args[2], '127.0.0.1', 'the confirmation names the scope Firefox can do');
+    assert.equal(ask.message.args[2], '127.0.0.1:8080', 'the confirmation names the scope Firefox can do');
     const r = await A.handleAction(41, 'sign_out_site', { confirmed: true });
     assert.equal(r.outcome, 'signed_out');
-    assert.deepEqual(named('browsingData.remove').map((c) => c.args), [[{ hostnames: ['127.0.0.1'] }, { localStorage: true, indexedDB: true }]]);
+    // A bare '127.0.0.1' would match no stored origin on port 8080: nothing would be removed.
+    assert.deepEqual(named('browsingData.remove').map((c) => c.args), [[{ hostnames: ['127.0.0.1:8080'] }, { localStorage: true, indexedDB: true }]]);
     assert.deepEqual(fake.cookies, []);
   } finally {
     chrome.browsingData.removeCacheStorage = saved;
