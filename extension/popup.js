@@ -352,8 +352,14 @@ function updateDynamic() {
     if (hadFocus) document.getElementById('retry-cancel').focus();
   } else if (r && r.outcome) {
     retryBox.hidden = false;
-    retryBox.append(e('span', { id: 'retry-text', 'data-outcome': r.outcome },
-      t(`ui_retry_outcome_${r.outcome}`, [String(r.attempt)], RETRY_OUTCOME_EN[r.outcome] || r.outcome)));
+    // The quiet check (without cookies) said the site is back, but the reload it triggered failed
+    // again: the background stored a newer failure of this page after the retry ended. "The
+    // site is back" would be a lie.
+    const failedAgain = r.outcome === 'recovered' && state && typeof state.at === 'string'
+      && Date.parse(state.at) > (r.ended_at || 0);
+    const shown = failedAgain ? 'reload_failed' : r.outcome;
+    retryBox.append(e('span', { id: 'retry-text', 'data-outcome': shown },
+      t(`ui_retry_outcome_${shown}`, [String(r.attempt)], RETRY_OUTCOME_EN[shown] || shown)));
     add(retryBox, r.outcome === 'unclear' ? unclearNote(r) : null);
     if (startBtn && model.retryAllowed) startBtn.disabled = false;
   } else {
@@ -384,6 +390,7 @@ function countdownText(r) {
 const RETRY_OUTCOME_EN = {
   recovered: 'The site is back — the page was reloaded.',
   gave_up: 'Stopped checking: the site is still down.',
+  reload_failed: 'A check answered, but reloading the page failed again: it still fails for you. Try again later.',
   unclear: 'Stopped checking: the checks could not tell whether this page is back, and reloading it once did not bring it back. Try again later yourself.',
   cancelled: 'Auto-retry cancelled.',
   navigated_away: 'Auto-retry stopped: you left the page.',

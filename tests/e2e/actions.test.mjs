@@ -225,6 +225,31 @@ test('auto-retry: a check sent to a login page on another origin is not "the sit
   await h.closeTab(tabId);
 });
 
+test('auto-retry: when the reload fails again after a good check, the popup does not say "back"', async () => {
+  // Visitors without cookies (the quiet check) get a 200 from this very address; the visitor's
+  // own page, with its session cookie, still fails.
+  h.zoo.set('/act-retry-anon-ok', {
+    status: 502,
+    headers: { 'content-type': 'text/html', server: 'nginx' },
+    body: nginx(502),
+    anonymous: { status: 200, headers: { 'content-type': 'text/html' }, body: '<!doctype html><title>Welcome</title>' },
+  });
+  await h.context.addCookies([{ name: 'gd_session2', value: '1', url: `${h.zoo.origin}/` }]);
+  const tabId = await h.openTab(h.zoo.url('/act-retry-anon-ok'));
+  await h.waitForState(tabId);
+  const tabLoads = () => h.zoo.requests('/act-retry-anon-ok').filter((r) => r.headers.cookie);
+  const p = await popup(tabId, '&retry_first_delay_s=1');
+  await (await actionButton(p, 'auto_retry')).click();
+  await waitFor(() => tabLoads().length >= 2, { what: 'the reload after the good check' });
+  await h.waitForState(tabId, (st) => st && st.retry && st.retry.outcome === 'recovered' && Date.parse(st.at) > st.retry.ended_at);
+  await waitFor(async () => (await p.getAttribute('#retry-text', 'data-outcome')) === 'reload_failed', { what: 'reload_failed shown' });
+  assert.match(await p.textContent('#retry-text'), /reloading the page failed again/);
+  assert.doesNotMatch(await p.textContent('#app'), /The site is back/);
+  await h.context.clearCookies({ name: 'gd_session2' });
+  await p.close();
+  await h.closeTab(tabId);
+});
+
 test('auto-retry survives the service worker being stopped (alarm backstop + resume)', async () => {
   failRoute('/act-retry-sleep', { status: 503 });
   const tabId = await h.openTab(h.zoo.url('/act-retry-sleep'));
