@@ -8,6 +8,9 @@
 //                                            127.0.0.1 with --host-resolver-rules; two names = two
 //                                            origins, for "clear one origin's cache" tests)
 //   zoo.set('/flip', {status, headers, body, delayMs})   add or replace a route
+//   zoo.set('/p', {..., anonymous: {status, headers, body}})  what a request WITHOUT a Cookie
+//                                          header gets instead (a site that sends visitors
+//                                          without a session to its login page elsewhere)
 //   zoo.flip('/flip', 200)                 same body kind, new status (502 ⇄ 200 healthy page)
 //   zoo.hits('/flip')                      requests served for that path (any host)
 //   zoo.requests('/flip')                  [{method, host, url, headers: {cache-control, pragma,
@@ -147,7 +150,8 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
     }
     const r = routes.get(pathname);
     if (!r) return send(res, 404, { 'content-type': 'text/plain' }, 'zoo: no such page');
-    const reply = () => send(res, r.status, { 'cache-control': 'no-store', ...r.headers }, r.body);
+    const v = r.anonymous && !req.headers.cookie ? r.anonymous : r;
+    const reply = () => send(res, v.status, { 'cache-control': 'no-store', ...v.headers }, v.body);
     if (r.delayMs) {
       const t = setTimeout(reply, r.delayMs);
       res.on('close', () => clearTimeout(t));
@@ -178,8 +182,8 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
     },
     pages: zooPages().filter((p) => routes.has(p.path)),
     missingPages: zooPages().filter((p) => p.body === null).map((p) => p.path),
-    set(pathname, { status = 200, headers = {}, body = '', delayMs = 0 } = {}) {
-      routes.set(pathname, { status, headers, body, delayMs, page: routes.get(pathname)?.page });
+    set(pathname, { status = 200, headers = {}, body = '', delayMs = 0, anonymous = null } = {}) {
+      routes.set(pathname, { status, headers, body, delayMs, anonymous, page: routes.get(pathname)?.page });
     },
     /** Switch a path between a failure (its catalogue page, or an nginx 502) and the healthy page. */
     flip(pathname, status) {
