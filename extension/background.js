@@ -16,7 +16,7 @@
 import init, * as gd from './pkg/gateway_doctor.js';
 import { api, browserTag, platformOs, t } from './lib/browser.js';
 import {
-  isWatchedRequest, effectiveError, fromResponse, fromError, needsBody, isHealthy, withBody,
+  isWatchedRequest, isDownload, effectiveError, fromResponse, fromError, needsBody, isHealthy, withBody,
   readPage, badgeFor, originOf, pageKey, BODY_CAP, READ_WAIT_MS, createRequestTabs,
 } from './lib/observe.js';
 import {
@@ -57,6 +57,8 @@ const tabOf = (details) => requestTabs.tabOf(details);
 // instead of overwriting the newer page's state (issue 13 item 2). In memory only: after a
 // worker restart the tab's address decides instead (`isCurrent`).
 const latestRequest = new Map();
+// The one before it, per tab, for a request that turns out to be a download (the tab keeps its page).
+const previousRequest = new Map();
 // Redirects per requestId (onBeforeRedirect), to recognise a redirect loop that ends in an
 // abort. Bounded like requestTabs: entries go when their request ends.
 const redirects = new Map();
@@ -64,9 +66,20 @@ const redirects = new Map();
 function onBeforeRequest(details) {
   requestTabs.remember(details);
   if (!isWatchedRequest(details) || !(details.tabId >= 0)) return;
+  const before = latestRequest.get(details.tabId);
+  if (before !== undefined) previousRequest.set(details.tabId, before);
   latestRequest.delete(details.tabId);
   latestRequest.set(details.tabId, details.requestId);
   if (latestRequest.size > 512) latestRequest.delete(latestRequest.keys().next().value);
+  if (previousRequest.size > 512) previousRequest.delete(previousRequest.keys().next().value);
+}
+
+/** A download is not a navigation: the tab's newest page is the one before it again. */
+function undoDownload(tabId, requestId) {
+  if (latestRequest.get(tabId) !== requestId) return;
+  const before = previousRequest.get(tabId);
+  if (before === undefined) latestRequest.delete(tabId);
+  else latestRequest.set(tabId, before);
 }
 
 function onBeforeRedirect(details) {
@@ -322,7 +335,10 @@ const failedHeaders = new Map();
 async function onHeadersReceived(details) {
   if (!isWatchedRequest(details)) return;
   const tabId = requestTabs.peek(details);
-  if (tabId < 0 || !(details.statusCode >= 400)) return;
+  if (tabId < 0 || !(details.statusCode >= 400)) {
+    if (tabId >= 0 && isDownload(details)) undoDownload(tabId, details.requestId);
+    return;
+  }
   const obs = fromResponse(details);
   failedHeaders.set(details.requestId, obs);
   if (failedHeaders.size > 64) failedHeaders.delete(failedHeaders.keys().next().value);
@@ -336,6 +352,11 @@ async function onCompleted(details) {
   failedHeaders.delete(details.requestId);
   redirects.delete(details.requestId);
   if (tabId < 0) return;
+  const download = isDownload(details);
+  if (download && !(details.statusCode >= 400)) {
+    undoDownload(tabId, details.requestId);
+    return;
+  }
   // Without `{browser, os}` for now (finishFailure adds them): healthy or not needs neither,
   // and a failure must be noted as pending before the handler's first wait. env()'s first
   // call after a start asks the browser, and a worker stopped during it lost the failure.
@@ -349,7 +370,7 @@ async function onCompleted(details) {
     return;
   }
   if (!needsBody(obs)) return;
-  await handleFailure(tabId, obs, details);
+  await handleFailure(tabId, obs, details, { download });
 }
 
 async function onErrorOccurred(details) {
@@ -378,9 +399,10 @@ async function onErrorOccurred(details) {
  * pending so that a worker stopped half-way (the browser may stop it at any moment) finishes it
  * on its next start (`resumePending`).
  */
-async function handleFailure(tabId, obs, details) {
+async function handleFailure(tabId, obs, details, { download = false } = {}) {
   const pending = {
     obs,
+    download,
     requestId: details.requestId || null,
     documentId: details.documentId || null,
     eventTime: details.timeStamp || Date.now(),
@@ -389,10 +411,10 @@ async function handleFailure(tabId, obs, details) {
   await finishFailure(tabId, pending);
 }
 
-async function finishFailure(tabId, { obs, requestId, documentId, eventTime }) {
+async function finishFailure(tabId, { obs, requestId, documentId, eventTime, download }) {
   let full = { ...obs, ...(await env()) };
   const t0 = Date.now();
-  if (!obs.net_error && needsBody(obs)) full = await readBody(tabId, { documentId, requestId }, full);
+  if (!obs.net_error && !download && needsBody(obs)) full = await readBody(tabId, { documentId, requestId }, full);
   await recordFailure(tabId, requestId, full, {
     eventTime, phases: { start_ms: t0 - (eventTime || t0), read_ms: Date.now() - t0 },
   });

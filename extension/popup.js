@@ -208,6 +208,7 @@ function remedyItem(r, index) {
   switch (type) {
     case 'reload_bypass_cache':
     case 'clear_site_cache':
+    case 'sign_out_site':
     case 'open_private_window':
     case 'auto_retry': {
       const btn = e('button', {

@@ -52,6 +52,7 @@ const ACTION_BY_ID = {
   private_window: 'open_private_window',
   open_private_window: 'open_private_window',
   sign_out_site: 'sign_out_site',
+  clear_site_cookies: 'sign_out_site',
   copy_report: 'copy_report',
   contact_site_owner: 'copy_report',
 };

@@ -198,6 +198,20 @@ export function fromError(details, env = {}) {
   };
 }
 
+/**
+ * A main-frame response meant to be saved as a file (`Content-Disposition: attachment`). A good
+ * one becomes a download and the tab keeps the page it had: it must not count as the tab loading
+ * something healthy. A failed one (status ≥ 400) is not downloaded: Chromium shows its own error
+ * page in the tab instead ("This site can't be reached … ERR_INVALID_RESPONSE", which hides the
+ * real cause), so it is diagnosed like a failed page, from its status and headers; its body is a
+ * file, not an error page, and is not read.
+ */
+export function isDownload(details) {
+  return (Array.isArray(details.responseHeaders) ? details.responseHeaders : []).some((h) =>
+    h && typeof h.name === 'string' && h.name.toLowerCase() === 'content-disposition' &&
+    /^\s*attachment/i.test(String(h.value || '')));
+}
+
 /** A failed load worth diagnosing and reading the page of. */
 export function needsBody(obs) {
   return !!obs && Number.isInteger(obs.status) && obs.status >= 400;
