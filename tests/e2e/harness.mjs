@@ -315,7 +315,7 @@ export async function launch({ extension = true, headless, args = [], zoo: zooOp
 }
 
 /** The extension's version (from the built manifest). */
-/** An nginx 502 page, served by the zoo without the shared corpus. */
+/** An nginx 502 page (nginx/1.18.0's own bytes), for routes a test sets up itself. */
 export const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
 
 /** Makes the zoo answer `pathname` with `NGINX_502`; returns `pathname`. */
