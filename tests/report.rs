@@ -424,16 +424,12 @@ fn replay_agrees_with_the_recorded_diagnosis() {
     );
 }
 
-/// The real pages of `../shared/corpus` as observations (empty, with a note, when absent).
+/// The real pages of `tests/corpus` as observations. The corpus is part of the repository, so
+/// a missing `cases.json` fails the test instead of quietly replaying fewer cases.
 fn corpus_observations() -> Vec<Observation> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let Ok(cases) = std::fs::read_to_string(dir.join("cases.json")) else {
-        eprintln!(
-            "note: {} absent; corpus replay cases skipped",
-            dir.display()
-        );
-        return Vec::new();
-    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let cases = std::fs::read_to_string(dir.join("cases.json"))
+        .unwrap_or_else(|e| panic!("{}/cases.json: {e}", dir.display()));
     let cases: Vec<serde_json::Value> = serde_json::from_str(&cases).unwrap();
     assert!(cases.len() >= 30, "corpus has {} cases", cases.len());
     cases
