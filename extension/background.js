@@ -318,6 +318,8 @@ async function recordFailure(tabId, requestId, obs, { eventTime, partial = false
         first_badge_at: firstBadgeAt,
         badge_ms: Math.max(0, firstBadgeAt - (eventTime || firstBadgeAt)),
         final_ms: badgeAt - (eventTime || badgeAt),
+        // When this worker instance started (a cold start is part of the time to the badge).
+        worker_started_at: Math.round(performance.timeOrigin),
         ...phases,
         diagnose_ms: Math.round(diagnoseMs * 100) / 100,
       },
