@@ -44,10 +44,22 @@ fn derived_kind(status: Option<u16>, code: Option<u32>) -> Kind {
     }
 }
 
-fn default_fault(kind: Kind, family: &sig::FamilyDef) -> Fault {
+/// Ceiling on the confidence of a page that only looks like a vendor's (see `needs_header`).
+const LOOKALIKE_CONFIDENCE: f32 = 0.45;
+
+/// The side a 4xx status puts the failure on when no signature says otherwise: a request
+/// too slow or too large is the visitor's (engine.toml `client_faults`), the rest the site's.
+fn client_fault(status: Option<u16>) -> Fault {
+    status
+        .and_then(|st| sig::CLIENT_FAULTS.iter().find(|(c, _)| *c == st))
+        .map_or(Fault::Site, |(_, f)| *f)
+}
+
+fn default_fault(kind: Kind, family: &sig::FamilyDef, status: Option<u16>) -> Fault {
     match kind {
         Kind::ServerError => family.fault,
-        Kind::Blocked | Kind::ClientError => Fault::Site,
+        Kind::ClientError => client_fault(status),
+        Kind::Blocked => Fault::Site,
         Kind::Challenge | Kind::Ok => Fault::None,
         Kind::NetworkError => Fault::Network,
     }
@@ -88,6 +100,8 @@ struct Fired {
     sig: usize,
     score: i32,
     body_hit: bool,
+    /// One of the signature's header rules matched: network evidence, not page text.
+    header_hit: bool,
     variant: Option<&'static str>,
     evidence: Vec<Evidence>,
 }
@@ -157,6 +171,7 @@ fn evaluate(
         sig: idx,
         score: 0,
         body_hit: false,
+        header_hit: false,
         variant: None,
         evidence: Vec::new(),
     };
@@ -194,6 +209,7 @@ fn evaluate(
             continue;
         };
         if header_matches(rule, lower) {
+            f.header_hit = true;
             f.score += rule.weight;
             f.variant = f.variant.or(rule.variant);
             f.evidence.push(Evidence {
@@ -400,16 +416,100 @@ fn from_signature(
     let s = &sig::SIGNATURES[f.sig];
     let family = &sig::FAMILIES[s.family as usize];
     let status = obs.status.map(u32::from);
-    let code = if s.code_from_page {
+    // The badge and `code` show the real HTTP status whenever there is one: the status comes
+    // from the network, the page is text the site chose (a 404 whose body is a copy of
+    // Cloudflare's 521 page is a 404). The page's own code only names the variant
+    // ("Error 1016" sent with 530) and stands in when no status is known.
+    let code = status.or(page_code);
+    let variant_code = if s.code_from_page {
         page_code.or(status)
     } else {
-        status.or(page_code)
+        code
     };
+    if let (Some(st), Some(pc)) = (status, page_code) {
+        if pc != st && s.code_from_page {
+            evidence.push(Evidence {
+                source: EvidenceSource::Body,
+                detail: format!("the page shows error {pc}"),
+                signature: Some(s.id.to_string()),
+            });
+        }
+    }
     let kind = s.kind.unwrap_or_else(|| derived_kind(obs.status, code));
-    let fault = s.fault.unwrap_or_else(|| default_fault(kind, family));
+    let fault = s
+        .fault
+        .unwrap_or_else(|| default_fault(kind, family, obs.status));
+    let confidence = (sig::CONFIDENCE_BASE + sig::CONFIDENCE_PER_POINT * f.score as f32)
+        .min(sig::CONFIDENCE_CAP);
+
+    // Evidence that disagrees: a page that only a header can prove (Cloudflare's own pages),
+    // or that blames a CDN, is not believed on its text alone, nor when it prints an HTTP code
+    // other than the status the network delivered.
+    let contradicted = match (status, page_code) {
+        (Some(st), Some(pc)) => s.needs_header && (100..=599).contains(&pc) && pc != st,
+        _ => false,
+    };
+    let unproven = (s.needs_header || fault == Fault::Cdn) && !f.header_hit;
+    if contradicted || unproven {
+        evidence.extend(f.evidence);
+        let proof: Vec<String> = s
+            .headers
+            .iter()
+            .map(|h| match h.op {
+                HeaderOp::Present => h.name.to_string(),
+                _ => format!("{}: {}", h.name, h.value),
+            })
+            .collect();
+        evidence.push(if contradicted {
+            Evidence {
+                source: EvidenceSource::Status,
+                detail: format!(
+                    "the page says {} but the HTTP status is {}: it only looks like {}'s page",
+                    page_code.unwrap_or(0),
+                    status.unwrap_or(0),
+                    family.name
+                ),
+                signature: Some(format!("looks-like:{}", s.id)),
+            }
+        } else {
+            Evidence {
+                source: EvidenceSource::Header,
+                detail: format!(
+                    "no {} header confirms it: the page only looks like {}'s",
+                    clip(&proof.join(" or "), 120),
+                    family.name
+                ),
+                signature: Some(format!("looks-like:{}", s.id)),
+            }
+        });
+        let generic = sig::family("generic").unwrap_or(family);
+        let kind = match s.kind {
+            Some(k @ (Kind::Challenge | Kind::Blocked)) => k,
+            _ => derived_kind(obs.status, code),
+        };
+        let auto = auto_message(code, kind);
+        return finish(
+            obs,
+            Plan {
+                kind,
+                family: generic,
+                variant: Some(format!("looks-like-{}", family.id)),
+                code,
+                fault: default_fault(kind, generic, obs.status),
+                confidence: confidence.min(LOOKALIKE_CONFIDENCE),
+                title: auto.title,
+                summary: auto_summary(auto, generic),
+                remedies: auto.remedies,
+                retry,
+            },
+        );
+    }
+
     let variant = f
         .variant
-        .or_else(|| code.and_then(|c| s.variants.iter().find(|(k, _)| *k == c).map(|(_, v)| *v)))
+        .or_else(|| {
+            variant_code.and_then(|c| s.variants.iter().find(|(k, _)| *k == c).map(|(_, v)| *v))
+        })
         .or(s.variant)
         .or_else(|| code_variant(code))
         .map(str::to_string);
@@ -417,8 +517,6 @@ fn from_signature(
     // declares); the same vendor's 404 or 403 page gets the generic texts for that code.
     let own = s.kind.is_some() || kind == Kind::ServerError;
     let auto = auto_message(code, kind);
-    let confidence = (sig::CONFIDENCE_BASE + sig::CONFIDENCE_PER_POINT * f.score as f32)
-        .min(sig::CONFIDENCE_CAP);
     evidence.extend(f.evidence);
     finish(
         obs,
@@ -493,7 +591,11 @@ fn from_fallback(
                 })
                 .map(str::to_string),
             code: if kind == Kind::Ok { None } else { code },
-            fault: fb.fault,
+            fault: if kind == Kind::ClientError && fb.fault == Fault::Site {
+                client_fault(obs.status)
+            } else {
+                fb.fault
+            },
             confidence: fb.confidence,
             title: fb.title.unwrap_or(auto.title),
             summary: fb.summary.unwrap_or(auto_summary(auto, family)),
