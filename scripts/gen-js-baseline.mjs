@@ -259,7 +259,7 @@ export function diagnose(obs) {
       && pageCode >= 100 && pageCode <= 599 && pageCode !== status;
     if (contradicted || ((s.needs_header || fault === 'cdn') && !best.headerHit)) {
       const k = s.kind === 'challenge' || s.kind === 'blocked' ? s.kind : derivedKind(status, code);
-      return { kind: k, family: 'generic', code, variant: `looks-like-${s.family}`, fault: defaultFault(k, 'generic', status) };
+      return { kind: k, family: 'generic', code, variant: 'looks-like-' + s.family, fault: defaultFault(k, 'generic', status) };
     }
     const variant = best.variant ?? (variantCode !== null ? s.variants[variantCode] : undefined) ?? s.variant ?? (code !== null ? T.code_variants[code] : undefined) ?? null;
     return { kind, family: s.family, code, variant, fault };
