@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 /// Fixtures in the tree when this was last updated; adding cases means raising it, removing
 /// or losing some fails the test.
-const MIN_CASES: usize = 293;
+const MIN_CASES: usize = 297;
 const MIN_NEGATIVES: usize = 15;
 
 #[derive(Deserialize)]
