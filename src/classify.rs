@@ -920,4 +920,53 @@ mod tests {
             assert!(d.remedies.is_empty());
         }
     }
+
+    /// Issue 14 §2: what the evidence says when the page and the network disagree.
+    #[test]
+    fn disagreeing_evidence_is_named() {
+        let cf502 = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>";
+        let mut o = obs(Some(502), cf502);
+        o.headers = vec![Header::new("Server", "nginx")];
+        let d = diagnose(&o);
+        assert_eq!(
+            (d.family.as_str(), d.fault, d.code),
+            ("generic", Fault::Site, Some(502))
+        );
+        assert_eq!(d.variant.as_deref(), Some("looks-like-cloudflare-cdn"));
+        assert!(d.confidence <= LOOKALIKE_CONFIDENCE);
+        assert!(
+            d.evidence.iter().any(|e| e.source == EvidenceSource::Header
+                && e.detail.contains("server: cloudflare")
+                && e.detail.contains("only looks like Cloudflare")),
+            "{:#?}",
+            d.evidence
+        );
+        assert_ne!(d.remedies[0].id, "check_provider_status");
+        // With Cloudflare's header the same page is Cloudflare's own failure.
+        o.headers = vec![Header::new("Server", "cloudflare")];
+        assert_eq!(diagnose(&o).fault, Fault::Cdn);
+
+        // A Cloudflare 521 page sent with 404: the badge says 404 and the evidence says why.
+        let page521 = "<title>Web server is down | example.com | Cloudflare</title><h1>Error 521</h1> Ray ID: 7a8b9c0d1e2f3a4b Web server is down Cloudflare Ray ID: 7a8b9c0d1e2f3a4b Performance &amp; security by Cloudflare";
+        let mut o = obs(Some(404), page521);
+        o.headers = vec![
+            Header::new("server", "cloudflare"),
+            Header::new("cf-ray", "7a8b9c0d1e2f3a4b-FRA"),
+        ];
+        let d = diagnose(&o);
+        assert_eq!(
+            (d.kind, d.code, d.family.as_str()),
+            (Kind::ClientError, Some(404), "generic")
+        );
+        assert!(
+            d.evidence.iter().any(|e| e.source == EvidenceSource::Status
+                && e.detail.contains("says 521 but the HTTP status is 404")),
+            "{:#?}",
+            d.evidence
+        );
+        assert!(
+            d.remedies.iter().all(|r| r.id != "wait_and_retry"),
+            "no auto-retry on a 404"
+        );
+    }
 }
