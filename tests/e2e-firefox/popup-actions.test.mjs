@@ -12,7 +12,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchFirefox } from './harness.mjs';
-import { waitFor, nginxRoute } from '../e2e/harness.mjs';
+import { waitFor, nginxRoute, NGINX_502 } from '../e2e/harness.mjs';
 
 let h;
 before(async () => { h = await launchFirefox(); });
