@@ -181,7 +181,8 @@ pub struct ReportRequest {
 pub struct ReportResponse {
     pub status: Option<u16>,
     pub status_line: Option<String>,
-    /// Only [`ALLOWED_HEADERS`], names lower-cased, values cleaned and capped.
+    /// Only allowed headers ([`is_allowed_header`]), names lower-cased, values cleaned and
+    /// capped.
     pub headers: Vec<Header>,
     pub net_error: Option<String>,
     /// Length in bytes of the body the extension read (`None` when it read none).
@@ -195,6 +196,13 @@ pub struct ReportResponse {
     /// signature literals (public text such as `502 bad gateway`), not free page text, and let
     /// a replay reproduce a body-based diagnosis without the body.
     pub signals: Vec<String>,
+    /// The error code the page printed when the diagnosis took its code from the page rather
+    /// than the status (Cloudflare's `1020` under a 403; `502` on a page without a status).
+    pub page_code: Option<u32>,
+    /// Length of the page's visible text as the engine measured it (bytes of normalised
+    /// text). A page without a status is judged by how long it is (an article that mentions
+    /// "502 Bad Gateway" is not an error page), so a replay needs the length, not the text.
+    pub text_length: Option<u64>,
 }
 
 /// The recorded diagnosis, as compared by replay.
@@ -342,6 +350,12 @@ pub fn build(input: &ReportInput) -> Report {
             body_truncated: obs.body_truncated,
             excerpt,
             signals: body_signals(diagnosis),
+            page_code: diagnosis
+                .code
+                .filter(|&c| body.is_some() && Some(c) != obs.status.map(u32::from)),
+            text_length: body
+                .filter(|b| !b.trim().is_empty())
+                .map(|b| text_length(b, &obs.headers) as u64),
         },
         ids: diagnosis
             .ids
@@ -443,8 +457,9 @@ pub fn parse(json: &str) -> Result<Report> {
     let v: Value = serde_json::from_str(json)
         .map_err(|e| Error::bad_input(format!("report is not valid JSON: {e}")))?;
     let Some(o) = v.as_object() else {
+        // Valid JSON of the wrong shape: say what a report is rather than "not valid JSON".
         let e = locate(json, &invalid(&v, "a report object"));
-        return Err(Error::bad_input(format!("report is not valid JSON: {e}")));
+        return Err(Error::bad_input(format!("a report is a JSON object: {e}")));
     };
     // The version first, so a report from a future schema gets "unsupported schema" instead
     // of a confusing missing-field error from the rest.
@@ -700,6 +715,9 @@ fn report_from_value(v: &Value) -> R<Report> {
         o.obj("diagnosis"),
     );
     o.need("report_schema");
+    // Without its response a report cannot be replayed: an error, not an empty page that
+    // happens to "differ".
+    o.need("response");
     o.need("diagnosis");
     let r = Report {
         report_schema: u32_(&o, "report_schema").unwrap_or(0),
@@ -732,6 +750,8 @@ fn report_from_value(v: &Value) -> R<Report> {
             body_truncated: rs.flag("body_truncated"),
             excerpt: rs.opt_string("excerpt"),
             signals: rs.strings("signals"),
+            page_code: u32_(&rs, "page_code"),
+            text_length: rs.uint("text_length", u64::MAX),
         },
         ids: request_ids(&o),
         diagnosis: RecordedDiagnosis {
@@ -782,7 +802,9 @@ pub fn replay_observation(report: &Report) -> Observation {
         // The excerpt, plus the recorded phrases it does not already contain (they may have
         // been in markup the excerpt strips, or past its cap). Phrases it contains are not
         // repeated, so rules on the whole body ("body is exactly …") still see the same text.
-        let mut body = r.excerpt.clone().unwrap_or_default();
+        // A code the page printed comes first, where the page's own first code was.
+        let mut body = r.page_code.map(|c| format!("error {c}\n")).unwrap_or_default();
+        body.push_str(r.excerpt.as_deref().unwrap_or_default());
         // ASCII folding is enough here (signature phrases are compared after the engine's own
         // normalisation anyway) and keeps Unicode case tables out of the WASM build.
         let folded = body.to_ascii_lowercase();
@@ -793,6 +815,9 @@ pub fn replay_observation(report: &Report) -> Observation {
                 }
                 body.push_str(s);
             }
+        }
+        if let Some(want) = r.text_length {
+            pad_text(&mut body, want as usize, &r.headers);
         }
         (!body.is_empty()).then_some(body)
     };
@@ -809,6 +834,40 @@ pub fn replay_observation(report: &Report) -> Observation {
         os: report.client.os.clone(),
         observed_at: report.time.utc.clone(),
     }
+}
+
+/// Whether the engine reads `body` as HTML (as `classify` decides: anything but an explicit
+/// plain-text or JSON type).
+fn is_html(headers: &[Header]) -> bool {
+    match headers.iter().find(|h| h.name.eq_ignore_ascii_case("content-type")) {
+        Some(h) => {
+            let ct = h.value.trim().to_ascii_lowercase();
+            !(ct.starts_with("text/plain") || ct.contains("json"))
+        }
+        None => true,
+    }
+}
+
+/// The visible text length the engine measures of `body`.
+fn text_length(body: &str, headers: &[Header]) -> usize {
+    crate::normalize::normalize(body, is_html(headers), crate::signatures::BODY_CAP)
+        .fold
+        .len()
+}
+
+/// Words that no signature phrase contains (a test checks), used to give a replayed body the
+/// recorded text length without adding anything the engine could recognise.
+pub const PAD_WORD: &str = "lorem ";
+
+/// Appends neutral words to `body` until the engine would measure `want` bytes of text.
+fn pad_text(body: &mut String, want: usize, headers: &[Header]) {
+    let have = text_length(body, headers);
+    if have >= want {
+        return;
+    }
+    let missing = want - have;
+    body.push('\n');
+    body.push_str(&PAD_WORD.repeat(missing.div_ceil(PAD_WORD.len())));
 }
 
 /// Re-diagnoses a parsed report with today's engine and compares.
@@ -922,12 +981,44 @@ pub fn redact_url(url: &str, keep_query: bool) -> String {
     clean(&format!("{scheme}{host}{tail}"), MAX_URL_CHARS)
 }
 
-/// Only the allow-listed headers, names lower-cased, at most a few values per name.
+/// Headers that carry credentials or session state. No report ever contains them, even if
+/// a signature should one day look at one (the allow-list below grows with the signatures);
+/// a test keeps the signatures off them.
+pub const NEVER_REPORTED: [&str; 6] = [
+    "cookie",
+    "set-cookie",
+    "authorization",
+    "proxy-authorization",
+    "www-authenticate",
+    "proxy-authenticate",
+];
+
+/// Whether a response header may go into a report: one of [`ALLOWED_HEADERS`], or one the
+/// engine reads to decide a diagnosis (a signature's header rule, or a request-id header),
+/// so that a report always carries what its diagnosis rests on and replays to it (Express's
+/// `x-powered-by`, GitHub's `x-github-request-id`). The list is the signature data's own,
+/// public vendor header names: an allow-list still, never a deny-list.
+pub fn is_allowed_header(name: &str) -> bool {
+    let name = name.trim();
+    if NEVER_REPORTED.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        return false;
+    }
+    ALLOWED_HEADERS.iter().any(|a| a.eq_ignore_ascii_case(name))
+        || crate::signatures::HEADER_IDS
+            .iter()
+            .any(|h| h.header.eq_ignore_ascii_case(name))
+        || crate::signatures::SIGNATURES
+            .iter()
+            .any(|s| s.headers.iter().any(|r| r.name.eq_ignore_ascii_case(name)))
+}
+
+/// Only the allow-listed headers ([`is_allowed_header`]), names lower-cased, at most a few
+/// values per name.
 pub fn allowed_headers(headers: &[Header]) -> Vec<Header> {
     let mut out: Vec<Header> = Vec::new();
     for h in headers {
         let name = h.name.trim().to_ascii_lowercase();
-        if !ALLOWED_HEADERS.contains(&name.as_str()) {
+        if !is_allowed_header(&name) {
             continue;
         }
         if out.iter().filter(|o| o.name == name).count() >= MAX_SAME_HEADER {

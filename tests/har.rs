@@ -265,7 +265,11 @@ fn broken_files_give_one_line_with_position() {
     assert!(err("\u{0}\u{1}PK\u{3}\u{4}").contains("line 1 column 1"));
     assert!(err("{\"log\":{\"entries\":{}}}").contains("list of HAR entries"));
     assert!(err("{\"log\":{\"version\":\"1.2\"}} trailing").contains("trailing characters"));
-    assert!(err("{\"log\":{\"entries\":[1]}}").contains("line 1"));
+    // An entry that is not an object is skipped with a warning naming it, not fatal.
+    let (items, s) = scan("{\"log\":{\"entries\":[1, {\"request\":{\"url\":\"u\"}}]}}").unwrap();
+    assert_eq!((items.len(), s.entries, s.skipped), (1, 2, 1));
+    assert_eq!(items[0].index, 1);
+    assert!(s.warnings[0].starts_with("entry 0: invalid type: a number"), "{:?}", s.warnings);
 }
 
 #[test]
