@@ -243,7 +243,12 @@ fn print_warnings(s: &HarSummary) {
 /// A row for `--json`: the diagnosis without its remedies (the same dozen steps for every
 /// row of a kind, ~5 KB each: a million-entry HAR wrote 5.4 GB), named by id instead.
 fn json_row(r: &HarRow) -> serde_json::Value {
-    let mut v = serde_json::to_value(r).unwrap_or_default();
+    // Through text: `to_value` widens each f32 (confidence, timings) to a long f64 (0.98 →
+    // 0.9800000190734864), text keeps the short form the library and WASM print.
+    let mut v: serde_json::Value = serde_json::to_string(r)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
     if let Some(d) = v.get_mut("diagnosis").and_then(|d| d.as_object_mut()) {
         d.remove("remedies");
         let ids: Vec<&str> = r.diagnosis.remedies.iter().map(|m| m.id.as_ref()).collect();
