@@ -374,3 +374,37 @@ fn har_progress_on_a_terminal() {
     assert!(tty.contains("MB (") && tty.contains(" entries"), "{tty:?}");
     let _ = std::fs::remove_file(&path);
 }
+
+/// One entry with a 60 MB base64 body (a video, a dump): the reader cuts the string while
+/// streaming, so peak memory stays far below the body's size instead of twice it.
+#[test]
+fn one_huge_body_streams_with_bounded_memory() {
+    const BOUND_KB: u64 = 48 * 1024;
+    let path = tmp("huge-body.har");
+    let body = "PGgxPjUwMiBCYWQgR2F0ZXdheTwvaDE+".to_string() + &"QUFB".repeat(15_000_000);
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"log":{{"version":"1.2","entries":[{{"_resourceType":"document","request":{{"method":"GET","url":"https://v.example/"}},"response":{{"status":502,"content":{{"mimeType":"text/html","encoding":"base64","text":"{body}"}}}}}}]}}}}"#
+        ),
+    )
+    .unwrap();
+    drop(body);
+    let o = bin()
+        .args(["har", "--json", path.to_str().unwrap()])
+        .env("GATEWAY_DOCTOR_PEAK_RSS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows[0]["status"], 502);
+    let err = stderr(&o);
+    let kb: u64 = err
+        .lines()
+        .find_map(|l| l.strip_prefix("peak RSS: "))
+        .and_then(|v| v.trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS line in {err:?}"));
+    println!("60 MB body: peak RSS {:.1} MB", kb as f64 / 1024.0);
+    assert!(kb < BOUND_KB, "peak RSS {kb} kB for one 60 MB body");
+    let _ = std::fs::remove_file(&path);
+}
