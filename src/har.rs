@@ -563,6 +563,7 @@ struct Ctx<'a> {
     summary: HarSummary,
     browser: Option<String>,
     saw_log: bool,
+    saw_entries: bool,
     /// Reading through the [`Prefilter`]: strings may carry a [`CUT_MARK`].
     streamed: bool,
     memory: Memory,
@@ -591,6 +592,7 @@ fn drive<'de, R: serde_json::de::Read<'de>>(
         summary: HarSummary::default(),
         browser: None,
         saw_log: false,
+        saw_entries: false,
         streamed,
         memory: Memory::default(),
     };
@@ -607,6 +609,13 @@ fn drive<'de, R: serde_json::de::Read<'de>>(
     if !ctx.saw_log {
         return Err(Error::bad_input(
             "not a HAR file: the top-level object has no \"log\" member",
+        ));
+    }
+    if !ctx.saw_entries {
+        // HAR requires the list (it may be empty); a log without one is not a capture (HAR
+        // Viewer's "not-valid" sample, a pages-only file).
+        return Err(Error::bad_input(
+            "not a HAR capture: \"log\" has no \"entries\" list",
         ));
     }
     Ok(ctx.summary)
@@ -776,10 +785,13 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
                                 }
                             }
                         }
-                        "entries" => map.next_value_seed(Seed {
+                        "entries" => {
+                            ctx.saw_entries = true;
+                            map.next_value_seed(Seed {
                             ctx: &mut *ctx,
-                            level: Level::Entries,
-                        })?,
+                                level: Level::Entries,
+                            })?
+                        }
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                         }
