@@ -245,7 +245,11 @@ pub fn select(item: &HarItem, sel: Select) -> Option<HarRow> {
 /// `Retry-After` it used), as the HAR has them.
 pub fn evidence_headers(o: &Observation, d: &Diagnosis) -> Vec<Header> {
     let mut out: Vec<Header> = Vec::new();
-    for e in d.evidence.iter().filter(|e| e.source == EvidenceSource::Header) {
+    for e in d
+        .evidence
+        .iter()
+        .filter(|e| e.source == EvidenceSource::Header)
+    {
         let name = if e.detail.starts_with("retry after ") {
             "retry-after"
         } else {
@@ -254,7 +258,11 @@ pub fn evidence_headers(o: &Observation, d: &Diagnosis) -> Vec<Header> {
                 None => continue,
             }
         };
-        for h in o.headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)) {
+        for h in o
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case(name))
+        {
             if !out.contains(h) {
                 out.push(h.clone());
             }
@@ -788,7 +796,7 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
                         "entries" => {
                             ctx.saw_entries = true;
                             map.next_value_seed(Seed {
-                            ctx: &mut *ctx,
+                                ctx: &mut *ctx,
                                 level: Level::Entries,
                             })?
                         }
@@ -906,7 +914,10 @@ fn remember(m: &mut Memory, item: &mut HarItem) {
 /// Where a redirect points: `Location` resolved against the entry's URL (HAR's `redirectURL`
 /// is kept in the observation's headers as `location` when the response had none).
 fn item_redirect_target(o: &Observation) -> Option<String> {
-    let loc = o.header("location").map(str::trim).filter(|l| !l.is_empty())?;
+    let loc = o
+        .header("location")
+        .map(str::trim)
+        .filter(|l| !l.is_empty())?;
     Some(resolve(&o.url, loc))
 }
 
@@ -956,7 +967,12 @@ struct RawEntry<'a> {
 
 /// Converts one `log.entries` item: the item (`None` when the entry is not an object) and the
 /// first field that was read as absent because of its shape, if any.
-fn entry(v: &Value, index: usize, browser: Option<&str>, streamed: bool) -> (Option<HarItem>, Option<Bad>) {
+fn entry(
+    v: &Value,
+    index: usize,
+    browser: Option<&str>,
+    streamed: bool,
+) -> (Option<HarItem>, Option<Bad>) {
     let slot = Slot::default();
     let e = Rd::root(v, "a HAR entry object", &slot);
     if !v.is_object() {
@@ -965,7 +981,11 @@ fn entry(v: &Value, index: usize, browser: Option<&str>, streamed: bool) -> (Opt
     let (req, resp) = (e.obj("request"), e.obj("response"));
     let content = resp.obj("content");
     let url_raw = req.str("url").unwrap_or("");
-    let (url, _) = if streamed { uncut(url_raw) } else { (url_raw, false) };
+    let (url, _) = if streamed {
+        uncut(url_raw)
+    } else {
+        (url_raw, false)
+    };
     // chrome-har (sitespeed.io) writes `_initiator` as the initiator's URL; DevTools as an
     // object with a `type`. Either is fine, and any other shape just says nothing.
     let initiator_kind = match v.get("_initiator") {
@@ -1021,8 +1041,15 @@ fn entry(v: &Value, index: usize, browser: Option<&str>, streamed: bool) -> (Opt
         .collect();
     // HAR's `redirectURL` is the Location the browser followed; keep it where the engine and
     // the redirect chain look for it when the headers lack it (Firefox omits some).
-    if let Some(r) = resp.str("redirectURL").map(str::trim).filter(|r| !r.is_empty()) {
-        if !resp_headers.iter().any(|h| h.name.eq_ignore_ascii_case("location")) {
+    if let Some(r) = resp
+        .str("redirectURL")
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        if !resp_headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("location"))
+        {
             resp_headers.push(Header::new("location", r));
         }
     }
@@ -1159,8 +1186,11 @@ impl RawEntry<'_> {
             if a.contains("text/html") || a.contains("xhtml") {
                 return ResourceClass::Document;
             }
-            if a.starts_with("image/") || a.starts_with("text/css") || a.starts_with("font/")
-                || a.starts_with("video/") || a.starts_with("audio/")
+            if a.starts_with("image/")
+                || a.starts_with("text/css")
+                || a.starts_with("font/")
+                || a.starts_with("video/")
+                || a.starts_with("audio/")
             {
                 return ResourceClass::Other;
             }

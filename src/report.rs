@@ -803,7 +803,10 @@ pub fn replay_observation(report: &Report) -> Observation {
         // been in markup the excerpt strips, or past its cap). Phrases it contains are not
         // repeated, so rules on the whole body ("body is exactly …") still see the same text.
         // A code the page printed comes first, where the page's own first code was.
-        let mut body = r.page_code.map(|c| format!("error {c}\n")).unwrap_or_default();
+        let mut body = r
+            .page_code
+            .map(|c| format!("error {c}\n"))
+            .unwrap_or_default();
         body.push_str(r.excerpt.as_deref().unwrap_or_default());
         // ASCII folding is enough here (signature phrases are compared after the engine's own
         // normalisation anyway) and keeps Unicode case tables out of the WASM build.
@@ -839,7 +842,10 @@ pub fn replay_observation(report: &Report) -> Observation {
 /// Whether the engine reads `body` as HTML (as `classify` decides: anything but an explicit
 /// plain-text or JSON type).
 fn is_html(headers: &[Header]) -> bool {
-    match headers.iter().find(|h| h.name.eq_ignore_ascii_case("content-type")) {
+    match headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("content-type"))
+    {
         Some(h) => {
             let ct = h.value.trim().to_ascii_lowercase();
             !(ct.starts_with("text/plain") || ct.contains("json"))

@@ -133,7 +133,12 @@ fn a_closed_pipe_ends_quietly() {
         .spawn()
         .unwrap();
     let mut first = [0u8; 1];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     assert_eq!(&first, b"{");
     drop(child.stdout.take());
     let o = child.wait_with_output().unwrap();
@@ -169,7 +174,10 @@ fn each_command_has_its_own_help() {
         "unknown option '--bogus' (see 'gateway-doctor har --help')",
     );
     assert_bad_input(&run(&["classify", "--status"]), "--status needs a value");
-    assert_bad_input(&run(&["har", "--json=yes", "x.har"]), "--json takes no value");
+    assert_bad_input(
+        &run(&["har", "--json=yes", "x.har"]),
+        "--json takes no value",
+    );
 }
 
 #[test]
@@ -256,5 +264,8 @@ fn har_report_writes_the_redacted_report_of_one_entry() {
         &run(&["har", &chrome, "--report", "99"]),
         "has no entry 99 (it has 9 entries",
     );
-    assert_bad_input(&run(&["har", &chrome, "--report", "x"]), "--report wants an entry number");
+    assert_bad_input(
+        &run(&["har", &chrome, "--report", "x"]),
+        "--report wants an entry number",
+    );
 }

@@ -107,7 +107,10 @@ fn har_table_lists_failed_document_and_xhr_entries() {
         ["1", "2", "3", "4", "8"],
         "{all_failed}"
     );
-    assert!(all_failed.contains("listed: 5 failed entries"), "{all_failed}");
+    assert!(
+        all_failed.contains("listed: 5 failed entries"),
+        "{all_failed}"
+    );
 }
 
 #[test]
@@ -165,11 +168,9 @@ fn har_json_rows_are_compact() {
     let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), g.failed_doc_xhr);
     let per_row = o.stdout.len() / g.failed_doc_xhr;
-    let full = serde_json::to_string(&gateway_doctor::har::diagnose_str(
-        std::str::from_utf8(&buf).unwrap(),
-        false,
+    let full = serde_json::to_string(
+        &gateway_doctor::har::diagnose_str(std::str::from_utf8(&buf).unwrap(), false).unwrap(),
     )
-    .unwrap())
     .unwrap()
     .len()
         / g.failed_doc_xhr;

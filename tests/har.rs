@@ -269,7 +269,11 @@ fn broken_files_give_one_line_with_position() {
     let (items, s) = scan("{\"log\":{\"entries\":[1, {\"request\":{\"url\":\"u\"}}]}}").unwrap();
     assert_eq!((items.len(), s.entries, s.skipped), (1, 2, 1));
     assert_eq!(items[0].index, 1);
-    assert!(s.warnings[0].starts_with("entry 0: invalid type: a number"), "{:?}", s.warnings);
+    assert!(
+        s.warnings[0].starts_with("entry 0: invalid type: a number"),
+        "{:?}",
+        s.warnings
+    );
 }
 
 #[test]
@@ -313,7 +317,11 @@ fn callback_error_stops_the_scan_and_is_returned() {
 
 /// One entry whose body is `text` (already JSON-escaped), as a HAR.
 fn one_body_har(text: &str, base64: bool) -> String {
-    let enc = if base64 { r#""encoding":"base64","# } else { "" };
+    let enc = if base64 {
+        r#""encoding":"base64","#
+    } else {
+        ""
+    };
     format!(
         r#"{{"log":{{"version":"1.2","entries":[{{"_resourceType":"document","request":{{"url":"https://a.example/"}},"response":{{"status":502,"content":{{"mimeType":"text/html",{enc}"text":"{text}"}}}}}}]}}}}"#
     )
@@ -335,7 +343,17 @@ fn stream(text: &str) -> Result<(Vec<HarItem>, har::HarSummary)> {
 fn streaming_cut_agrees_with_the_string_parser() {
     let cap = har::STRING_CAP;
     let units = [
-        "a", "é", "€", "😀", "\\n", "\\\"", "\\\\", "\\u00e9", "\\ud83d\\ude00", "\\/", "<b>",
+        "a",
+        "é",
+        "€",
+        "😀",
+        "\\n",
+        "\\\"",
+        "\\\\",
+        "\\u00e9",
+        "\\ud83d\\ude00",
+        "\\/",
+        "<b>",
     ];
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     for round in 0..60 {
@@ -353,7 +371,10 @@ fn streaming_cut_agrees_with_the_string_parser() {
         let (b, _) = stream(&har).unwrap_or_else(|e| panic!("round {round}: {e}"));
         let (oa, ob) = (&a[0].observation, &b[0].observation);
         let (ba, bb) = (oa.body.as_deref().unwrap(), ob.body.as_deref().unwrap());
-        assert!(!bb.contains('\u{FDD0}'), "round {round}: the cut mark leaked");
+        assert!(
+            !bb.contains('\u{FDD0}'),
+            "round {round}: the cut mark leaked"
+        );
         // Both are cut at BODY_CAP bytes at most; the stream may cut earlier (at STRING_CAP
         // bytes as written), never differently before that.
         assert!(ba.starts_with(bb), "round {round}: stream read other text");
@@ -380,16 +401,25 @@ fn huge_base64_body_is_cut_while_streaming() {
     let o = &items[0].observation;
     let body = o.body.as_deref().unwrap();
     assert!(body.starts_with(page));
-    assert!(body.len() <= BODY_CAP && body.len() >= BODY_CAP - 3, "{}", body.len());
+    assert!(
+        body.len() <= BODY_CAP && body.len() >= BODY_CAP - 3,
+        "{}",
+        body.len()
+    );
     assert!(o.body_truncated);
-    assert_eq!(har::diagnose_str(&har, false).unwrap()[0].diagnosis.family, "nginx");
+    assert_eq!(
+        har::diagnose_str(&har, false).unwrap()[0].diagnosis.family,
+        "nginx"
+    );
 }
 
 fn base64_encode(b: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(b.len() / 3 * 4 + 4);
     for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         for k in 0..c.len() + 1 {
             out.push(A[(n >> (18 - 6 * k) & 63) as usize] as char);
         }
@@ -415,7 +445,12 @@ fn bom_and_jsonp_on_both_paths() {
         assert_eq!(sa, sb);
         assert_eq!(sa.jsonp, text.contains("onInputData"));
     }
-    for bad in ["onInputData", "\u{FEFF}", "callback(", "x({\"log\":{}}) trailing"] {
+    for bad in [
+        "onInputData",
+        "\u{FEFF}",
+        "callback(",
+        "x({\"log\":{}}) trailing",
+    ] {
         assert!(scan(bad).is_err(), "{bad}");
         assert!(stream(bad).is_err(), "{bad}");
     }
@@ -431,7 +466,11 @@ fn request_intent_outranks_response_mime() {
     };
     let har = format!(
         r#"{{"log":{{"entries":[{},{},{},{},{}]}}}}"#,
-        entry("image/avif,image/webp,*/*", "https://a.example/logo", "text/html"),
+        entry(
+            "image/avif,image/webp,*/*",
+            "https://a.example/logo",
+            "text/html"
+        ),
         entry("text/css,*/*;q=0.1", "https://a.example/site", "text/html"),
         entry("*/*", "https://a.example/img/icon.svg", "image/svg+xml"),
         entry("*/*", "https://a.example/pic.png?v=2", "text/html"),
@@ -479,13 +518,22 @@ fn rows_carry_redirects_pages_and_repeats() {
         doc.redirected_from,
         ["http://s.example/", "https://s.example/"]
     );
-    assert!(doc.main_document, "the redirect target of the page's first document");
+    assert!(
+        doc.main_document,
+        "the redirect target of the page's first document"
+    );
     assert_eq!(doc.page_title.as_deref(), Some("Shop"));
     assert_eq!(doc.server_ip.as_deref(), Some("192.0.2.1"));
-    assert_eq!(doc.evidence_headers, [gateway_doctor::Header::new("Server", "nginx")]);
+    assert_eq!(
+        doc.evidence_headers,
+        [gateway_doctor::Header::new("Server", "nginx")]
+    );
     assert!(!rows[1].main_document);
     assert_eq!((rows[1].repeat_of, rows[2].repeat_of), (None, Some(3)));
     let (items, _) = scan(har).unwrap();
     let t = &items[0].timings;
-    assert_eq!((t.blocked, t.dns, t.tls, t.wait), (None, Some(12.5), Some(9.0), Some(30.0)));
+    assert_eq!(
+        (t.blocked, t.dns, t.tls, t.wait),
+        (None, Some(12.5), Some(9.0), Some(30.0))
+    );
 }

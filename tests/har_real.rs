@@ -31,8 +31,18 @@ fn independent(bytes: &[u8]) -> Result<(usize, Vec<usize>), &'static str> {
     // HAR Viewer's JSONP: `name(` … `)`.
     let t = text.trim();
     let text = match t.find('(') {
-        Some(i) if i > 0 && t[..i].trim().bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
-            t[i + 1..].trim_end().trim_end_matches(';').trim_end().trim_end_matches(')')
+        Some(i)
+            if i > 0
+                && t[..i]
+                    .trim()
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
+            t[i + 1..]
+                .trim_end()
+                .trim_end_matches(';')
+                .trim_end()
+                .trim_end_matches(')')
         }
         _ => text,
     };
@@ -157,7 +167,10 @@ fn every_real_har_is_read_or_refused_and_failures_match() {
             "no {c} export in the corpus: {creators:?}"
         );
     }
-    assert!(failed_total >= 10, "the corpus has failures to check: {failed_total}");
+    assert!(
+        failed_total >= 10,
+        "the corpus has failures to check: {failed_total}"
+    );
 }
 
 /// The CLI over every file: exit 0 with rows equal to the failed entries, or exit 2 with one

@@ -302,8 +302,8 @@ fn parse_errors_are_one_line_with_position() {
     let e = report::parse(
         "{\"report_schema\": 1, \"response\": {}, \"diagnosis\": {\"kind\": \"meltdown\"}}",
     )
-        .unwrap_err()
-        .to_string();
+    .unwrap_err()
+    .to_string();
     assert!(
         e.contains("unknown variant `meltdown`") && e.contains("line 1"),
         "{e}"
@@ -459,9 +459,8 @@ fn golden_observations() -> Vec<Observation> {
                 .unwrap_or_else(|e| panic!("{}: {e}", d.display()));
             let case: toml::Table = toml::from_str(&text).unwrap();
             let s = |k: &str| case.get(k).and_then(|v| v.as_str()).map(str::to_string);
-            let body = s("body").map(|b| {
-                String::from_utf8_lossy(&std::fs::read(d.join(&b)).unwrap()).into_owned()
-            });
+            let body = s("body")
+                .map(|b| String::from_utf8_lossy(&std::fs::read(d.join(&b)).unwrap()).into_owned());
             let headers = case
                 .get("headers")
                 .and_then(|h| h.as_table())
@@ -503,7 +502,10 @@ fn golden_observations() -> Vec<Observation> {
 fn replay_padding_matches_no_signature_phrase() {
     let word = report::PAD_WORD.trim();
     for p in gateway_doctor::signatures::PATTERNS {
-        assert!(!p.contains(word), "signature phrase {p:?} contains {word:?}");
+        assert!(
+            !p.contains(word),
+            "signature phrase {p:?} contains {word:?}"
+        );
     }
 }
 
@@ -523,7 +525,10 @@ fn signature_headers_never_include_credentials() {
     }
     for name in report::NEVER_REPORTED {
         assert!(!report::is_allowed_header(name), "{name}");
-        assert!(!report::is_allowed_header(&name.to_ascii_uppercase()), "{name}");
+        assert!(
+            !report::is_allowed_header(&name.to_ascii_uppercase()),
+            "{name}"
+        );
     }
     assert!(report::is_allowed_header("X-Powered-By"));
     assert!(report::is_allowed_header("x-github-request-id"));

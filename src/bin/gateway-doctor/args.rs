@@ -69,10 +69,9 @@ pub fn error(e: lexopt::Error, cmd: &str) -> Error {
         lexopt::Error::UnexpectedArgument(a) => {
             format!("unexpected argument '{}'{help}", escaped_lossy(&a))
         }
-        lexopt::Error::UnexpectedValue { option, value } => format!(
-            "{option} takes no value (got '{}')",
-            escaped_lossy(&value)
-        ),
+        lexopt::Error::UnexpectedValue { option, value } => {
+            format!("{option} takes no value (got '{}')", escaped_lossy(&value))
+        }
         lexopt::Error::NonUnicodeValue(v) => {
             format!("'{}' is not valid UTF-8", escaped_lossy(&v))
         }

@@ -51,7 +51,8 @@ struct Opts {
 
 fn opts(argv: Vec<OsString>) -> Result<Option<Opts>, Error> {
     let mut p = args::parser(argv);
-    let (mut files, mut json, mut select, mut report) = (Vec::new(), false, Select::default(), None);
+    let (mut files, mut json, mut select, mut report) =
+        (Vec::new(), false, Select::default(), None);
     while let Some(arg) = p.next().map_err(|e| args::error(e, "har"))? {
         match arg {
             Short('h') | Long("help") => return Ok(None),
@@ -318,7 +319,11 @@ fn detail(r: &HarRow) -> String {
         parts.push(format!("server {}", safe(ip)));
     }
     if !r.redirected_from.is_empty() {
-        let chain: Vec<String> = r.redirected_from.iter().map(|u| shorten(&safe(u), 80)).collect();
+        let chain: Vec<String> = r
+            .redirected_from
+            .iter()
+            .map(|u| shorten(&safe(u), 80))
+            .collect();
         parts.push(format!("redirected from {}", chain.join(" → ")));
     }
     match (&r.page, &r.page_title) {
