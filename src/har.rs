@@ -16,7 +16,6 @@
 //! unexpected type is read as absent and reported as a warning naming the entry and field;
 //! only a file that is not JSON, not a HAR, or of another HAR version is refused.
 
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io::Read;
 
@@ -554,13 +553,40 @@ fn uncut(s: &str) -> (&str, bool) {
 #[derive(Default)]
 struct Memory {
     /// `(target URL, chain of URLs that led to it)`, newest last.
-    redirects: VecDeque<(String, Vec<String>)>,
+    redirects: Vec<(String, Vec<String>)>,
     /// `pageref` → URL of its main document.
-    page_main: HashMap<String, String>,
+    page_main: Keyed<String>,
     /// `pageref` → title, from `log.pages`.
-    page_titles: HashMap<String, String>,
+    page_titles: Keyed<String>,
     /// Failure key → index of its first entry.
-    failures: HashMap<String, usize>,
+    failures: Keyed<usize>,
+}
+
+/// A small map on a sorted `Vec` (binary search). Not `HashMap`: hashing and its tables cost
+/// several KB of the WASM size budget, and these maps hold a few thousand keys at most.
+struct Keyed<V>(Vec<(String, V)>);
+
+impl<V> Default for Keyed<V> {
+    fn default() -> Self {
+        Keyed(Vec::new())
+    }
+}
+
+impl<V> Keyed<V> {
+    fn get(&self, k: &str) -> Option<&V> {
+        let i = self.0.binary_search_by(|(x, _)| x.as_str().cmp(k)).ok()?;
+        Some(&self.0[i].1)
+    }
+
+    /// Inserts unless `k` is there or the map holds `max` keys.
+    fn insert(&mut self, k: String, v: V, max: usize) {
+        if self.0.len() >= max {
+            return;
+        }
+        if let Err(i) = self.0.binary_search_by(|(x, _)| x.as_str().cmp(&k)) {
+            self.0.insert(i, (k, v));
+        }
+    }
 }
 
 struct Ctx<'a> {
@@ -785,11 +811,11 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
                             for p in pages.as_array().map_or(&[][..], Vec::as_slice) {
                                 let s = |k| p.get(k).and_then(Value::as_str);
                                 if let (Some(id), Some(title)) = (s("id"), s("title")) {
-                                    if ctx.memory.page_titles.len() < MAX_PAGES {
-                                        ctx.memory
-                                            .page_titles
-                                            .insert(id.into(), crate::report::clean(title, 300));
-                                    }
+                                    ctx.memory.page_titles.insert(
+                                        id.into(),
+                                        crate::report::clean(title, 300),
+                                        MAX_PAGES,
+                                    );
                                 }
                             }
                         }
@@ -862,9 +888,7 @@ impl<'de> Deserialize<'de> for KeyBuf {
 fn remember(m: &mut Memory, item: &mut HarItem) {
     let url = item.observation.url.clone();
     if let Some(i) = m.redirects.iter().position(|(t, _)| *t == url) {
-        if let Some((_, chain)) = m.redirects.remove(i) {
-            item.redirected_from = chain;
-        }
+        item.redirected_from = m.redirects.remove(i).1;
     }
     if let Some(p) = &item.page {
         item.page_title = m.page_titles.get(p).cloned();
@@ -874,9 +898,7 @@ fn remember(m: &mut Memory, item: &mut HarItem) {
         match m.page_main.get(&page) {
             None => {
                 item.main_document = true;
-                if m.page_main.len() < MAX_PAGES {
-                    m.page_main.insert(page, url.clone());
-                }
+                m.page_main.insert(page, url.clone(), MAX_PAGES);
             }
             Some(main) => item.main_document = item.redirected_from.first() == Some(main),
         }
@@ -889,24 +911,24 @@ fn remember(m: &mut Memory, item: &mut HarItem) {
             chain.drain(..chain.len() - MAX_CHAIN);
         }
         if m.redirects.len() >= MAX_REDIRECTS {
-            m.redirects.pop_front();
+            m.redirects.remove(0);
         }
-        m.redirects.push_back((target, chain));
+        m.redirects.push((target, chain));
     }
     if item.failed {
-        let key = format!(
-            "{}\n{}\n{:?}\n{}",
+        let mut key = String::new();
+        for part in [
             o.method.as_deref().unwrap_or(""),
-            url,
-            o.status,
-            o.net_error.as_deref().unwrap_or("")
-        );
+            url.as_str(),
+            o.net_error.as_deref().unwrap_or(""),
+        ] {
+            key.push_str(part);
+            key.push('\n');
+        }
+        key.push_str(&o.status.unwrap_or(0).to_string());
         match m.failures.get(&key) {
             Some(&first) => item.repeat_of = Some(first),
-            None if m.failures.len() < MAX_FAILURE_KEYS => {
-                m.failures.insert(key, item.index);
-            }
-            None => {}
+            None => m.failures.insert(key, item.index, MAX_FAILURE_KEYS),
         }
     }
 }
@@ -1127,8 +1149,13 @@ fn headers<'a>(o: &'a Rd<'a>) -> Vec<(&'a str, String)> {
                 }
                 joined
             }
-            Some(Value::Bool(b)) => b.to_string(),
-            Some(n @ Value::Number(_)) => n.to_string(),
+            Some(Value::Bool(b)) => if *b { "true" } else { "false" }.into(),
+            // Integers only: formatting a float would bring ~17 KB of float printing into the
+            // WASM build for a header nobody writes as 1.5.
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => match n.as_i64() {
+                Some(i) => i.to_string(),
+                None => n.as_u64().unwrap_or(0).to_string(),
+            },
             Some(other) => {
                 h.bad("value", invalid(other, "a string or a list of strings"));
                 continue;
