@@ -786,6 +786,10 @@ fn main() {
                         only(&[]);
                         "ActionDef::OpenPrivateWindow".into()
                     }
+                    "sign_out_site" => {
+                        only(&[]);
+                        "ActionDef::SignOutSite".into()
+                    }
                     "copy_report" => {
                         only(&[]);
                         "ActionDef::CopyReport".into()

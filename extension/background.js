@@ -16,21 +16,22 @@
 import init, * as gd from './pkg/gateway_doctor.js';
 import { api, browserTag, platformOs, t } from './lib/browser.js';
 import {
-  isWatchedRequest, isIgnorableError, fromResponse, fromError, needsBody, isHealthy, withBody,
-  readPage, badgeFor, originOf, BODY_CAP, READ_WAIT_MS, createRequestTabs,
+  isWatchedRequest, isDownload, effectiveError, fromResponse, fromError, needsBody, isHealthy, withBody,
+  readPage, badgeFor, originOf, pageKey, BODY_CAP, READ_WAIT_MS, createRequestTabs,
 } from './lib/observe.js';
 import {
-  getTabState, updateTabState, clearTabState, recordSiteFailure, recentFailures, bumpStats,
-  setPending, clearPending, allPending,
+  getTabState, updateTabState, clearTabState, touchTabState, recordSiteFailure, recentFailures,
+  bumpStats, setPending, clearPending, allPending,
 } from './lib/state.js';
 import { MSG, validateRequest, isTrustedSender, ok, fail } from './lib/protocol.js';
 import {
   handleAction, cancelRetry, onRetryAlarm, resumeRetries, EXTRA_REMEDY_IDS,
 } from './lib/actions.js';
 
-// In-memory debug counters (lost when the worker stops) for the e2e tests: healthy loads handled
-// (no storage write on the healthy path) and the last page-read errors.
-const debug = { healthy: 0, readErrors: [] };
+// In-memory counters (lost when the worker stops) for the e2e tests: healthy loads handled (no
+// storage write on the healthy path) and how page reads went. Numbers and browser error classes
+// only, never a page's address: this ships in every build (issue 13 item 6).
+const debug = { healthy: 0, readRetries: 0, readFailures: 0, staleDropped: 0 };
 globalThis.gdDebug = debug;
 
 const ready = init({ module_or_path: api.runtime.getURL('pkg/gateway_doctor_bg.wasm') });
@@ -49,8 +50,64 @@ function env() {
 // Firefox can report `tabId: -1` on onCompleted/onErrorOccurred for a request whose
 // onBeforeRequest carried the real tab (see issue 4): remembered per requestId, bounded.
 const requestTabs = createRequestTabs();
-const rememberTab = (details) => requestTabs.remember(details);
 const tabOf = (details) => requestTabs.tabOf(details);
+
+// The newest main-frame request of each tab (tabId → requestId), from onBeforeRequest. A result
+// for an older request (its page read took long, the visitor moved on meanwhile) is dropped
+// instead of overwriting the newer page's state (issue 13 item 2). In memory only: after a
+// worker restart the tab's address decides instead (`isCurrent`).
+const latestRequest = new Map();
+// The one before it, per tab, for a request that turns out to be a download (the tab keeps its page).
+const previousRequest = new Map();
+// Redirects per requestId (onBeforeRedirect), to recognise a redirect loop that ends in an
+// abort. Bounded like requestTabs: entries go when their request ends.
+const redirects = new Map();
+
+function onBeforeRequest(details) {
+  requestTabs.remember(details);
+  if (!isWatchedRequest(details) || !(details.tabId >= 0)) return;
+  const before = latestRequest.get(details.tabId);
+  if (before !== undefined) previousRequest.set(details.tabId, before);
+  latestRequest.delete(details.tabId);
+  latestRequest.set(details.tabId, details.requestId);
+  if (latestRequest.size > 512) latestRequest.delete(latestRequest.keys().next().value);
+  if (previousRequest.size > 512) previousRequest.delete(previousRequest.keys().next().value);
+}
+
+/** A download is not a navigation: the tab's newest page is the one before it again. */
+function undoDownload(tabId, requestId) {
+  if (latestRequest.get(tabId) !== requestId) return;
+  const before = previousRequest.get(tabId);
+  if (before === undefined) latestRequest.delete(tabId);
+  else latestRequest.set(tabId, before);
+}
+
+function onBeforeRedirect(details) {
+  if (!isWatchedRequest(details)) return;
+  redirects.set(details.requestId, (redirects.get(details.requestId) || 0) + 1);
+  if (redirects.size > 512) redirects.delete(redirects.keys().next().value);
+}
+
+function redirectCount(details) {
+  const n = redirects.get(details.requestId) || 0;
+  redirects.delete(details.requestId);
+  return n;
+}
+
+/**
+ * Whether a result for `requestId`/`url` still describes what tab `tabId` shows: no newer
+ * main-frame request started in it (known while this worker instance saw that request), and the
+ * tab, once asked, is still on (or loading) that address.
+ */
+async function isCurrent(tabId, requestId, url) {
+  const latest = latestRequest.get(tabId);
+  if (latest !== undefined && requestId && latest !== requestId) return false;
+  if (latest !== undefined) return true;
+  const tab = await api.tabs.get(tabId).catch(() => null);
+  if (!tab) return false;
+  const shown = [tab.url, tab.pendingUrl].filter(Boolean).map(pageKey);
+  return shown.length === 0 || shown.includes(pageKey(url));
+}
 
 /** Calls the engine; a thrown error becomes a neutral diagnosis so the badge still says something. */
 async function diagnoseSafely(obs) {
@@ -93,7 +150,7 @@ const READ_RETRY_MS = 3000;
 
 async function readBody(tabId, details, obs) {
   // Counted (not awaited) so tests can prove no healthy page is ever read.
-  bumpStats('injections', obs.url).catch(() => {});
+  bumpStats('injections').catch(() => {});
   // documentIds pins the read to the very document this response created (Chrome 106+), when
   // the event carries one; otherwise the top frame is read and its URL compared.
   let byDocument = !!details.documentId;
@@ -108,30 +165,29 @@ async function readBody(tabId, details, obs) {
         target, func: readPage, args: [BODY_CAP, READ_WAIT_MS], injectImmediately: true,
       });
       const r = results && results[0] && results[0].result;
-      if (r && typeof r.html === 'string' && stripHash(r.url) === stripHash(obs.url)) {
+      // The page's own address has no userinfo; obs.url has none either (observe.js).
+      if (r && typeof r.html === 'string' && pageKey(r.url) === pageKey(obs.url)) {
         const out = withBody(obs, r.html);
         return r.truncated ? { ...out, body_truncated: true } : out;
       }
-      debug.readErrors = debug.readErrors.concat(`no usable result: ${r ? r.url : 'none'}`).slice(-10);
       byDocument = false;
     } catch (e) {
       const msg = String((e && e.message) || e);
-      debug.readErrors = debug.readErrors.concat(msg.slice(0, 200)).slice(-10);
       if (/error page/i.test(msg)) return withBody(obs, '');
       if (/No tab with id/i.test(msg)) break;
       byDocument = false;
     }
     if (Date.now() + delay > deadline) break;
+    // A newer navigation replaced this page: nobody will see what this read finds.
+    if (latestRequest.has(tabId) && details.requestId && latestRequest.get(tabId) !== details.requestId) break;
+    debug.readRetries += 1;
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 200);
   }
+  debug.readFailures += 1;
   // Unreadable: an explicit zero length still tells us the body was empty.
   return obs.headers.some((h) => h.name === 'content-length' && h.value.trim() === '0')
     ? withBody(obs, '') : obs;
-}
-
-function stripHash(url) {
-  return String(url || '').split('#')[0];
 }
 
 async function setBadge(tabId, diagnosis, obs) {
@@ -141,12 +197,13 @@ async function setBadge(tabId, diagnosis, obs) {
       (diagnosis.title && diagnosis.title.text) || '')}`
     : '';
   try {
-    // Text last: calls are handled in order, so whoever sees the text also sees its colour.
+    // Title first, text last: calls are handled in order, so whoever sees the text also sees
+    // its colour and tooltip, and whoever sees the colour also sees the tooltip.
     await Promise.all([
-      b ? api.action.setBadgeBackgroundColor({ tabId, color: b.color }) : null,
-      b && api.action.setBadgeTextColor ? api.action.setBadgeTextColor({ tabId, color: '#ffffff' }) : null,
       // An empty per-tab title falls back to the default title from the manifest.
       api.action.setTitle({ tabId, title }),
+      b ? api.action.setBadgeBackgroundColor({ tabId, color: b.color }) : null,
+      b && api.action.setBadgeTextColor ? api.action.setBadgeTextColor({ tabId, color: '#ffffff' }) : null,
       api.action.setBadgeText({ tabId, text: b ? b.text : '' }),
     ]);
   } catch {
@@ -163,88 +220,178 @@ async function clearBadge(tabId) {
   } catch { /* tab gone */ }
 }
 
-/** The tab now shows something healthy (or something else): forget its failure. */
-async function forgetTab(tabId) {
-  // One storage read on the healthy path, for both keys.
-  const got = await api.storage.session.get([`tab:${tabId}`, `pending:${tabId}`]);
-  const cur = got[`tab:${tabId}`] || null;
-  if (got[`pending:${tabId}`]) await clearPending(tabId);
-  if (!cur) return;
-  if (cur.retry) {
-    try { await cancelRetry(tabId); } catch (e) { console.error('cancelRetry', e); }
-  }
-  await updateTabState(tabId, () => null);
-  await clearBadge(tabId);
+/** Shows a stored state on the toolbar icon (an expired marker keeps whatever badge is there). */
+function showState(tabId, state) {
+  return state && state.diagnosis ? setBadge(tabId, state.diagnosis, state.observation) : null;
 }
 
-/** Diagnoses `obs` for `tabId`, sets the badge and stores it. */
-async function recordFailure(tabId, obs, eventTime, phases = {}) {
+/**
+ * Forgets the tab's failure when `pred(current)` holds: state and badge, in one step of the
+ * state chain, so a failure written in between (the next page's) can neither be deleted nor
+ * lose its badge (the race behind issue 13 item 2). An auto-retry of the forgotten page stops.
+ */
+async function forgetIf(tabId, pred) {
+  let forgotten = null;
+  await updateTabState(tabId, async (cur) => {
+    if (!cur || !(await pred(cur))) return undefined;
+    forgotten = cur;
+    await clearBadge(tabId);
+    return null;
+  });
+  if (forgotten && forgotten.retry && forgotten.retry.active) {
+    // Finds no state any more: it only clears the retry's alarm.
+    try { await cancelRetry(tabId); } catch (e) { console.error('cancelRetry', e); }
+  }
+  return forgotten;
+}
+
+/**
+ * The page summary a stored state keeps instead of the body (issue 13 item 3): its length, whether
+ * it was blank, and the capped text excerpt the report's "include an excerpt" switch offers.
+ */
+async function bodySummary(obs) {
+  if (typeof obs.body !== 'string') return null;
+  try {
+    await ready;
+    return gd.bodySummary(obs.body);
+  } catch (e) {
+    console.error('Gateway Doctor: bodySummary failed', e);
+    return null;
+  }
+}
+
+/**
+ * Diagnoses `obs` (a response of request `requestId` in tab `tabId`) and, unless a newer
+ * navigation owns the tab by now, stores it and shows it. `partial`: diagnosed from the status
+ * and headers before the page was read (issue 13 item 4); the full diagnosis replaces it.
+ * Resolves to whether it was written.
+ */
+async function recordFailure(tabId, requestId, obs, { eventTime, partial = false, phases = {} } = {}) {
   const t0 = performance.now();
   const diagnosis = await diagnoseSafely(obs);
   const diagnoseMs = performance.now() - t0;
-  // The badge first: it is what the visitor sees; storage writes follow.
-  await setBadge(tabId, diagnosis, obs);
-  // Time from the browser's event to the badge being set, and where it went (event → handler
-  // start incl. pending write, page read, engine), for scripts/bench-e2e.mjs.
-  const timing = {
-    event_at: eventTime || null,
-    badge_ms: Date.now() - (eventTime || Date.now()),
-    ...phases,
-    diagnose_ms: Math.round(diagnoseMs * 100) / 100,
-  };
-  await Promise.all([
-    recordSiteFailure(originOf(obs.url)),
-    updateTabState(tabId, (cur) => {
-      const same = cur && stripHash(cur.url) === stripHash(obs.url);
-      return {
-        tabId,
-        url: obs.url,
-        observation: obs,
-        diagnosis,
-        at: new Date().toISOString(),
-        tried: same && Array.isArray(cur.tried) ? cur.tried : [],
-        // The auto-retry (lib/actions.js) owns this field; a failed retry load keeps it running.
-        retry: same ? cur.retry || null : null,
-        timing,
-      };
-    }),
-    bumpStats('diagnoses'),
-  ]);
-  // Chrome resets a tab's badge when a navigation commits, and onTabUpdated('complete') puts it
-  // back from the stored state. A commit + 'complete' that fell between the setBadge above and
-  // the state write found no state, so nothing would restore the badge: set it once more now
-  // that the state exists (idempotent; the first set still comes first for latency).
-  await setBadge(tabId, diagnosis, obs);
+  const body = partial ? null : await bodySummary(obs);
+  if (!(await isCurrent(tabId, requestId, obs.url))) {
+    debug.staleDropped += 1;
+    return false;
+  }
+  let written = false;
+  await updateTabState(tabId, async (cur) => {
+    // Checked again inside the chain: a newer request may have started during the awaits above.
+    if (requestId && latestRequest.has(tabId) && latestRequest.get(tabId) !== requestId) return undefined;
+    // A late header-only diagnosis never replaces the full one of the same response.
+    if (partial && cur && cur.requestId === requestId && !cur.partial) return undefined;
+    const same = cur && pageKey(cur.url) === pageKey(obs.url);
+    // The badge inside the chain step: a forget queued behind this write cannot clear it after.
+    await setBadge(tabId, diagnosis, obs);
+    const badgeAt = Date.now();
+    const firstBadgeAt = cur && cur.requestId === requestId && cur.timing && cur.timing.first_badge_at
+      ? cur.timing.first_badge_at : badgeAt;
+    written = true;
+    return {
+      tabId,
+      url: obs.url,
+      requestId: requestId || null,
+      // Everything but the page body, which can be 64 K characters (~190 KB of multi-byte
+      // text): the popup and the report need the summary only.
+      observation: { ...obs, body: null },
+      body,
+      diagnosis,
+      partial,
+      at: new Date().toISOString(),
+      tried: same && Array.isArray(cur.tried) ? cur.tried : [],
+      // The auto-retry (lib/actions.js) owns this field; a failed retry load keeps it running.
+      retry: same ? cur.retry || null : null,
+      // For scripts/bench-e2e.mjs: the browser's event time, when the first badge of this
+      // response was shown (the header-only one, when there was one) and the phases of this
+      // diagnosis (event → handler start incl. pending write, page read, engine).
+      timing: {
+        event_at: eventTime || null,
+        first_badge_at: firstBadgeAt,
+        badge_ms: Math.max(0, firstBadgeAt - (eventTime || firstBadgeAt)),
+        final_ms: badgeAt - (eventTime || badgeAt),
+        ...phases,
+        diagnose_ms: Math.round(diagnoseMs * 100) / 100,
+      },
+    };
+  });
+  if (!written) {
+    debug.staleDropped += 1;
+    return false;
+  }
+  if (!partial) await Promise.all([recordSiteFailure(originOf(obs.url)), bumpStats('diagnoses')]);
+  return true;
+}
+
+// Header-only observations of responses ≥ 400 by requestId, so that a response whose body then
+// fails (connection reset mid-body) is still diagnosed as the HTTP failure it was. Bounded.
+const failedHeaders = new Map();
+
+/**
+ * onHeadersReceived: a failure is diagnosed and shown from its status and headers at once, before
+ * any of the body arrived (a slowly dripping 502 showed nothing for 10 s+); onCompleted refines it
+ * with the page's text.
+ */
+async function onHeadersReceived(details) {
+  if (!isWatchedRequest(details)) return;
+  const tabId = requestTabs.peek(details);
+  if (tabId < 0 || !(details.statusCode >= 400)) {
+    if (tabId >= 0 && isDownload(details)) undoDownload(tabId, details.requestId);
+    return;
+  }
+  const obs = fromResponse(details);
+  failedHeaders.set(details.requestId, obs);
+  if (failedHeaders.size > 64) failedHeaders.delete(failedHeaders.keys().next().value);
+  const full = { ...obs, ...(await env()) };
+  await recordFailure(tabId, details.requestId, full, { eventTime: details.timeStamp, partial: true });
 }
 
 async function onCompleted(details) {
   if (!isWatchedRequest(details)) return;
   const tabId = tabOf(details);
+  failedHeaders.delete(details.requestId);
+  redirects.delete(details.requestId);
   if (tabId < 0) return;
+  const download = isDownload(details);
+  if (download && !(details.statusCode >= 400)) {
+    undoDownload(tabId, details.requestId);
+    return;
+  }
   // Without `{browser, os}` for now (finishFailure adds them): healthy or not needs neither,
   // and a failure must be noted as pending before the handler's first wait. env()'s first
   // call after a start asks the browser, and a worker stopped during it lost the failure.
   const obs = fromResponse(details);
   if (isHealthy(obs)) {
-    await forgetTab(tabId);
     debug.healthy += 1;
+    // Only when no newer navigation started in the tab meanwhile (it decides for itself).
+    if (latestRequest.has(tabId) && latestRequest.get(tabId) !== details.requestId) return;
+    await forgetIf(tabId, () => true);
+    await clearPending(tabId);
     return;
   }
   if (!needsBody(obs)) return;
-  await handleFailure(tabId, obs, details);
+  await handleFailure(tabId, obs, details, { download });
 }
 
 async function onErrorOccurred(details) {
   if (!isWatchedRequest(details)) return;
   const tabId = tabOf(details);
+  const headers = failedHeaders.get(details.requestId);
+  failedHeaders.delete(details.requestId);
+  const error = effectiveError(details.error, redirectCount(details));
   if (tabId < 0) return;
-  if (isIgnorableError(details.error)) {
+  if (!error) {
     // Counted in session storage (rare event, survives a worker restart) so tests can tell
     // "seen and ignored" from "not handled yet" without sleeping.
     await bumpStats('ignored_errors');
     return;
   }
-  await handleFailure(tabId, fromError(details), details);
+  // A response ≥ 400 whose body then failed: the HTTP failure is the better diagnosis.
+  if (headers && !/ABORT/i.test(String(details.error))) {
+    await handleFailure(tabId, headers, details);
+    return;
+  }
+  await handleFailure(tabId, fromError({ ...details, error }), details);
 }
 
 /**
@@ -252,18 +399,26 @@ async function onErrorOccurred(details) {
  * pending so that a worker stopped half-way (the browser may stop it at any moment) finishes it
  * on its next start (`resumePending`).
  */
-async function handleFailure(tabId, obs, details) {
-  const pending = { obs, documentId: details.documentId || null, eventTime: details.timeStamp || Date.now() };
+async function handleFailure(tabId, obs, details, { download = false } = {}) {
+  const pending = {
+    obs,
+    download,
+    requestId: details.requestId || null,
+    documentId: details.documentId || null,
+    eventTime: details.timeStamp || Date.now(),
+  };
   await setPending(tabId, pending);
   await finishFailure(tabId, pending);
 }
 
-async function finishFailure(tabId, { obs, documentId, eventTime }) {
+async function finishFailure(tabId, { obs, requestId, documentId, eventTime, download }) {
   let full = { ...obs, ...(await env()) };
   const t0 = Date.now();
-  if (!obs.net_error && needsBody(obs)) full = await readBody(tabId, { documentId }, full);
-  await recordFailure(tabId, full, eventTime, { start_ms: t0 - (eventTime || t0), read_ms: Date.now() - t0 });
-  await clearPending(tabId);
+  if (!obs.net_error && !download && needsBody(obs)) full = await readBody(tabId, { documentId, requestId }, full);
+  await recordFailure(tabId, requestId, full, {
+    eventTime, phases: { start_ms: t0 - (eventTime || t0), read_ms: Date.now() - t0 },
+  });
+  await clearPending(tabId, requestId);
 }
 
 /** Pending failures older than this are stale (the tab has long moved on or been reloaded). */
@@ -276,42 +431,62 @@ async function resumePending() {
     try {
       const tab = await api.tabs.get(tabId).catch(() => null);
       const fresh = Date.now() - (p.eventTime || 0) < PENDING_MAX_AGE_MS;
-      if (tab && fresh && p.obs && (!tab.url || stripHash(tab.url) === stripHash(p.obs.url))) {
+      const cur = await getTabState(tabId);
+      // Stopped between writing the full diagnosis and clearing the entry: nothing left to do.
+      const done = cur && !cur.partial && cur.diagnosis && p.requestId && cur.requestId === p.requestId;
+      if (!done && tab && fresh && p.obs && (!tab.url || pageKey(tab.url) === pageKey(p.obs.url))) {
         await finishFailure(tabId, p);
       } else {
-        await clearPending(tabId);
+        await clearPending(tabId, p.requestId);
       }
     } catch (e) {
       console.error('Gateway Doctor: resumePending', e);
-      await clearPending(tabId).catch(() => {});
+      await clearPending(tabId, p.requestId).catch(() => {});
     }
   }
 }
 
 /**
- * Chrome resets per-tab badge values when a navigation commits, and a network error page commits
- * after onErrorOccurred; so the badge is re-applied when the tab finishes loading. A tab that
- * finished loading a different URL (Back into the page cache raises no webRequest event) is
- * forgotten.
+ * The tab shows `url` now. Chrome and Firefox reset a tab's badge when a document commits (the
+ * page's own, or the browser's error page for a network error or an empty 5xx body), so a stored
+ * diagnosis of this very page is shown again; with `forget`, a diagnosis of another page is
+ * dropped (a page restored by Back from the back/forward cache raises no webRequest event).
  */
+async function reconcile(tabId, url, { forget }) {
+  if (!/^https?:/i.test(String(url || ''))) return;
+  const key = pageKey(url);
+  await forgetIf(tabId, async (cur) => {
+    if (pageKey(cur.url) !== key) return forget;
+    // Inside the chain step, like every badge change, so it cannot overtake a forget.
+    await showState(tabId, cur);
+    return false;
+  });
+}
+
+const isTopFrame = (d) => d && d.frameId === 0 && d.tabId >= 0 && d.documentLifecycle !== 'prerender';
+
+async function onNavCommitted(details) {
+  if (isTopFrame(details)) await reconcile(details.tabId, details.url, { forget: true });
+}
+
+async function onNavError(details) {
+  // An error page committed (it resets the badge); the failure itself comes from webRequest.
+  if (isTopFrame(details)) await reconcile(details.tabId, details.url, { forget: false });
+}
+
 async function onTabUpdated(tabId, changeInfo, tab) {
-  if (changeInfo.status !== 'complete') return;
-  const cur = await getTabState(tabId);
-  if (!cur) return;
-  const url = tab && tab.url;
-  if (url && /^https?:/i.test(url) && stripHash(url) !== stripHash(cur.url)) {
-    await forgetTab(tabId);
-    return;
-  }
-  await setBadge(tabId, cur.diagnosis, cur.observation);
+  if (changeInfo.status !== 'complete' || !tab || !tab.url) return;
+  await reconcile(tabId, tab.url, { forget: true });
 }
 
 async function onTabRemoved(tabId) {
+  latestRequest.delete(tabId);
   const cur = await getTabState(tabId);
   if (cur && cur.retry) {
     try { await cancelRetry(tabId); } catch (e) { console.error('cancelRetry', e); }
   }
   await clearTabState(tabId);
+  await clearPending(tabId);
 }
 
 // ---- messages from the extension's own pages (protocol.js) ----
@@ -326,9 +501,13 @@ function localTime(d = new Date()) {
 
 async function handleMessage(msg) {
   switch (msg.type) {
-    case MSG.GET_STATE:
+    case MSG.GET_STATE: {
       await resumed; // a popup that woke the worker sees a half-done diagnosis finished
-      return ok({ state: await getTabState(msg.tabId) });
+      const state = await getTabState(msg.tabId);
+      // Looked at: the last to be evicted when storage runs short.
+      if (state) touchTabState(msg.tabId).catch(() => {});
+      return ok({ state });
+    }
     case MSG.RUN_ACTION: {
       const cur = await getTabState(msg.tabId);
       const listed = cur && cur.diagnosis && Array.isArray(cur.diagnosis.remedies)
@@ -346,12 +525,14 @@ async function handleMessage(msg) {
     case MSG.BUILD_REPORT: {
       await ready;
       const cur = await getTabState(msg.tabId);
-      if (!cur) return fail('no diagnosis for this tab');
+      if (!cur || !cur.diagnosis) return fail('no diagnosis for this tab');
       if (typeof gd.buildReport !== 'function') return fail('report builder not available');
       const o = msg.options || {};
       const e = await env();
       const report = gd.buildReport({
         observation: cur.observation,
+        // The stored state has no body, only its summary (length, blank, excerpt).
+        body_summary: cur.body || null,
         diagnosis: cur.diagnosis,
         remedies_tried: cur.tried || [],
         recent_failures: await recentFailures(originOf(cur.url)),
@@ -399,9 +580,13 @@ const guard = (name, fn) => (...args) => {
   fn(...args).catch((e) => console.error(`Gateway Doctor: ${name}`, e));
 };
 
-api.webRequest.onBeforeRequest.addListener(rememberTab, FILTER);
+api.webRequest.onBeforeRequest.addListener(onBeforeRequest, FILTER);
+api.webRequest.onBeforeRedirect.addListener(onBeforeRedirect, FILTER);
+api.webRequest.onHeadersReceived.addListener(guard('onHeadersReceived', onHeadersReceived), FILTER, ['responseHeaders']);
 api.webRequest.onCompleted.addListener(guard('onCompleted', onCompleted), FILTER, ['responseHeaders']);
 api.webRequest.onErrorOccurred.addListener(guard('onErrorOccurred', onErrorOccurred), FILTER);
+api.webNavigation.onCommitted.addListener(guard('webNavigation.onCommitted', onNavCommitted));
+api.webNavigation.onErrorOccurred.addListener(guard('webNavigation.onErrorOccurred', onNavError));
 api.tabs.onUpdated.addListener(guard('tabs.onUpdated', onTabUpdated));
 api.tabs.onRemoved.addListener(guard('tabs.onRemoved', onTabRemoved));
 api.alarms.onAlarm.addListener(guard('alarms.onAlarm', async (alarm) => {

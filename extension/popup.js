@@ -105,6 +105,20 @@ function render() {
   clear(app);
   app.removeAttribute('aria-busy');
   for (const [k, v] of Object.entries(model.data)) app.setAttribute(`data-${k}`, v);
+  if (model.expired) {
+    app.dataset.state = 'expired';
+    app.append(
+      e('h1', { class: 'headline', id: 'headline', text: model.headline }),
+      e('p', { class: 'muted', text: t('ui_expired_hint', [], 'Gateway Doctor keeps the diagnoses of many failing tabs; this one was the oldest unviewed and was dropped to make room. Reloading the page checks it again.') }),
+      e('p', { class: 'actions' }, e('button', {
+        type: 'button', id: 'reload-expired',
+        text: t('ui_expired_reload', [], 'Reload this page'),
+        on: { click: () => { api.tabs.reload(tabId).catch(() => {}); } },
+      })),
+      footer(),
+    );
+    return;
+  }
   if (model.empty) {
     app.dataset.state = 'empty';
     app.append(
@@ -149,6 +163,7 @@ function header() {
     e('p', { class: 'chips' }, chips,
       e('span', { class: 'chip chip-fault' }, t('ui_label_fault', [m.fault], `Whose side: ${m.fault}`))),
     m.summary && e('p', { class: 'summary', text: m.summary }),
+    m.partial ? e('p', { class: 'muted', id: 'partial', text: t('ui_partial', [], 'From the server\'s answer so far; the page itself is still arriving.') }) : null,
   );
 }
 
@@ -193,6 +208,7 @@ function remedyItem(r, index) {
   switch (type) {
     case 'reload_bypass_cache':
     case 'clear_site_cache':
+    case 'sign_out_site':
     case 'open_private_window':
     case 'auto_retry': {
       const btn = e('button', {
@@ -347,16 +363,38 @@ function updateDynamic() {
       e('button', { type: 'button', id: 'retry-cancel', class: 'small', on: { click: cancelRetry } },
         t('ui_retry_cancel', [], 'Cancel')),
     );
+    add(retryBox, unclearNote(r));
     if (startBtn) startBtn.disabled = true;
     if (hadFocus) document.getElementById('retry-cancel').focus();
   } else if (r && r.outcome) {
     retryBox.hidden = false;
-    retryBox.append(e('span', { id: 'retry-text', 'data-outcome': r.outcome },
-      t(`ui_retry_outcome_${r.outcome}`, [String(r.attempt)], RETRY_OUTCOME_EN[r.outcome] || r.outcome)));
+    // The quiet check (without cookies) said the site is back, but the reload it triggered failed
+    // again: the background stored a newer failure of this page after the retry ended. "The
+    // site is back" would be a lie.
+    const failedAgain = r.outcome === 'recovered' && state && typeof state.at === 'string'
+      && Date.parse(state.at) > (r.ended_at || 0);
+    const shown = failedAgain ? 'reload_failed' : r.outcome;
+    retryBox.append(e('span', { id: 'retry-text', 'data-outcome': shown },
+      t(`ui_retry_outcome_${shown}`, [String(r.attempt)], RETRY_OUTCOME_EN[shown] || shown)));
+    add(retryBox, r.outcome === 'unclear' ? unclearNote(r) : null);
     if (startBtn && model.retryAllowed) startBtn.disabled = false;
   } else {
     retryBox.hidden = true;
   }
+}
+
+/**
+ * Why the last check could not tell (lib/retry.js classifyCheck): it was answered by another
+ * site, or by a 4xx meant for a visitor without cookies. Null when the last check was clear.
+ */
+function unclearNote(r) {
+  if (!r || r.last_verdict !== 'unclear') return null;
+  const text = r.redirected_to
+    ? t('ui_retry_unclear_redirect', [r.redirected_to],
+      `The last check was sent on to another site (${r.redirected_to}), whose answer says nothing about this page. So this tab was reloaded once to see for itself.`)
+    : t('ui_retry_unclear_status', [String(r.last_status)],
+      `The last check got ${r.last_status}, an answer for a visitor without your cookies, which does not prove this page works. So this tab was reloaded once to see for itself.`);
+  return e('p', { id: 'retry-note', class: 'small muted', 'data-verdict': 'unclear', text });
 }
 
 function countdownText(r) {
@@ -368,6 +406,8 @@ function countdownText(r) {
 const RETRY_OUTCOME_EN = {
   recovered: 'The site is back — the page was reloaded.',
   gave_up: 'Stopped checking: the site is still down.',
+  reload_failed: 'A check answered, but reloading the page failed again: it still fails for you. Try again later.',
+  unclear: 'Stopped checking: the checks could not tell whether this page is back, and reloading it once did not bring it back. Try again later yourself.',
   cancelled: 'Auto-retry cancelled.',
   navigated_away: 'Auto-retry stopped: you left the page.',
   tab_closed: 'Auto-retry stopped.',
@@ -375,6 +415,7 @@ const RETRY_OUTCOME_EN = {
 
 const OUTCOME_EN = {
   reloaded: 'Reloaded without the cache.',
+  reloaded_get: 'Loaded the address again, without re-sending the form.',
   cache_cleared: "This site's cache was cleared and the page reloaded. Your sign-ins were kept.",
   whole_cache_cleared: 'The cache was emptied and the page reloaded. Your sign-ins were kept.',
   signed_out: "This site's cookies and saved data were deleted and the page reloaded.",
@@ -400,20 +441,24 @@ function showStatus(text, { alert = false } = {}) {
   statusBox.textContent = text || '';
 }
 
-function showConfirm(text, yesLabel, onYes) {
+/**
+ * The confirmation panel: the text, Cancel, and one button per choice `{id, label, danger,
+ * onYes}`. The first choice is `#confirm-yes`, the others `#confirm-yes-<id>`.
+ */
+function showConfirm(text, choices) {
   clear(confirmBox);
   confirmBox.hidden = false;
   const no = e('button', { type: 'button', id: 'confirm-no', on: { click: hideConfirm } }, t('ui_cancel', [], 'Cancel'));
-  const yes = e('button', {
-    type: 'button', id: 'confirm-yes', class: 'danger',
+  const yes = choices.map((c, i) => e('button', {
+    type: 'button', id: i === 0 ? 'confirm-yes' : `confirm-yes-${c.id}`, class: c.danger === false ? '' : 'danger',
     on: {
       click: () => {
         hideConfirm();
-        onYes();
+        c.onYes();
       },
     },
-  }, yesLabel);
-  confirmBox.append(e('p', { id: 'confirm-text', text: text }), e('div', { class: 'row' }, no, yes));
+  }, c.label));
+  confirmBox.append(e('p', { id: 'confirm-text', text: text }), e('div', { class: 'row' }, no, ...yes));
   confirmBox.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape') hideConfirm();
   });
@@ -454,10 +499,19 @@ async function runAction(remedyId, options, buttonId) {
   app.dataset.lastOutcome = result.outcome || '';
   const text = result.message ? t(result.message.id, result.message.args || [], result.message.text) : '';
   if (result.needs_confirm) {
-    const yes = result.needs_confirm === 'sign_out'
-      ? t('ui_confirm_sign_out_yes', [], 'Yes, sign me out of this site')
-      : t('ui_confirm_whole_cache_yes', [], 'Yes, empty the whole cache');
-    showConfirm(text, yes, () => runAction(remedyId, { ...options, confirmed: true }, buttonId));
+    // The background says what each button does (lib/actions.js `choices`); each label is the
+    // whole truth about what that button deletes or loads.
+    const choices = Array.isArray(result.choices) ? result.choices.filter((c) => c && c.label) : [];
+    if (!choices.length) {
+      showStatus(text || t('ui_outcome_failed', [], OUTCOME_EN.failed), { alert: true });
+      return;
+    }
+    showConfirm(text, choices.map((c) => ({
+      id: String(c.id || 'yes').replace(/[^a-z0-9_-]/gi, ''),
+      label: t(c.label.id, c.label.args || [], c.label.text),
+      danger: c.danger,
+      onYes: () => runAction(remedyId, { ...options, ...(c.options || {}), confirmed: true }, buttonId),
+    })));
     return;
   }
   const bad = /failed|refused/.test(result.outcome || '');

@@ -447,7 +447,10 @@ fn from_fallback(
     retry: Option<u32>,
     evidence: &mut Vec<Evidence>,
 ) -> (Diagnosis, RemedyPlan) {
-    let empty = norm.visible == 0;
+    // Empty only when the body was read and had no text: a body not read at all (`None`: the
+    // extension's diagnosis from status and headers before the page arrived, a page it could
+    // not read) says nothing about the page, so it is no evidence of a blank page.
+    let empty = obs.body.is_some() && norm.visible == 0;
     let fb = sig::FALLBACKS
         .iter()
         .find(|fb| {
@@ -790,9 +793,10 @@ mod tests {
                 ..Default::default()
             };
             let d = diagnose(&o);
-            // A blank code is no code: nothing observed at all is the empty-page fallback.
+            // A blank code is no code: nothing observed at all (no status, no body read) is
+            // no error, not a blank page.
             let want = if e.trim().is_empty() {
-                "blank"
+                "none"
             } else {
                 "network"
             };

@@ -159,6 +159,9 @@ pub enum Action {
         delay_s: Option<u32>,
     },
     ClearSiteCache,
+    /// Deletes this site's cookies and stored data, after the visitor confirms: it signs them
+    /// out of the site (a redirect loop's usual cure).
+    SignOutSite,
     OpenPrivateWindow,
     CopyText {
         text: String,

@@ -67,6 +67,7 @@ pub fn render(def: &RemedyDef, ctx: &RemedyContext) -> Option<Remedy> {
             delay_s: Some(delay),
         }),
         ActionDef::ClearSiteCache => Some(Action::ClearSiteCache),
+        ActionDef::SignOutSite => Some(Action::SignOutSite),
         ActionDef::OpenPrivateWindow => Some(Action::OpenPrivateWindow),
         ActionDef::CopyText(t) => Some(Action::CopyText { text: t.into() }),
         ActionDef::CopyReport => Some(Action::CopyReport),

@@ -63,6 +63,36 @@ pub const WARN_QUERY_KEPT: &str = "query_kept";
 /// Warning flag set when the page excerpt is included.
 pub const WARN_EXCERPT: &str = "excerpt_included";
 
+/// What the extension keeps of a page body once it is diagnosed: its length, whether it was
+/// blank, and the excerpt a report may include. The body itself (up to 64 K characters) is not
+/// kept in the browser's session storage, whose quota many failing tabs would fill.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BodySummary {
+    /// Length in UTF-8 bytes.
+    pub length: u64,
+    pub blank: bool,
+    /// The tag-stripped text a report's excerpt is cut from, at most [`EXCERPT_MAX_CHARS`].
+    pub excerpt: Option<String>,
+    /// The visible text's length as the engine measures it (see [`ReportResponse`]).
+    pub text_length: Option<u64>,
+}
+
+/// The [`BodySummary`] of a body: what [`build`] reports of it, computed once.
+pub fn body_summary(body: &str) -> BodySummary {
+    let e = text_excerpt(body, EXCERPT_MAX_CHARS);
+    BodySummary {
+        length: body.len() as u64,
+        blank: body.trim().is_empty(),
+        excerpt: (!e.is_empty()).then_some(e),
+        text_length: text_length_of(body),
+    }
+}
+
+/// The text length a report records of a body: `None` for a blank one.
+fn text_length_of(body: &str) -> Option<u64> {
+    (!body.trim().is_empty()).then(|| text_length(body) as u64)
+}
+
 /// One remedy the visitor already tried from the popup.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RemedyTried {
@@ -131,6 +161,8 @@ impl From<Diagnosis> for DiagnosisInput {
 #[derive(Debug, Clone, Default)]
 pub struct ReportInput {
     pub observation: Observation,
+    /// Stands for the body when the observation carries none (the extension stores only this).
+    pub body_summary: Option<BodySummary>,
     pub diagnosis: Option<DiagnosisInput>,
     pub remedies_tried: Vec<RemedyTried>,
     pub recent_failures: u32,
@@ -298,12 +330,22 @@ pub fn build(input: &ReportInput) -> Report {
 
     let headers = allowed_headers(&obs.headers);
     let body = obs.body.as_deref();
-    let excerpt = match body {
-        Some(b) if input.include_excerpt => {
-            let e = text_excerpt(b, EXCERPT_MAX_CHARS);
-            (!e.is_empty()).then_some(e)
+    let summary = input.body_summary.as_ref();
+    let excerpt = if input.include_excerpt {
+        match body {
+            Some(b) => {
+                let e = text_excerpt(b, EXCERPT_MAX_CHARS);
+                (!e.is_empty()).then_some(e)
+            }
+            // Cleaned and capped again (idempotent on `text_excerpt`'s output): the summary
+            // comes back from outside the engine.
+            None => summary
+                .and_then(|s| s.excerpt.as_deref())
+                .map(|e| clean(e, EXCERPT_MAX_CHARS))
+                .filter(|e| !e.is_empty()),
         }
-        _ => None,
+    } else {
+        None
     };
     let mut warnings = Vec::new();
     if input.keep_query {
@@ -345,17 +387,21 @@ pub fn build(input: &ReportInput) -> Report {
             status_line: opt_clean(obs.status_line.as_deref(), MAX_VALUE_CHARS),
             headers,
             net_error: opt_clean(obs.net_error.as_deref(), 128),
-            body_length: body.map(|b| b.len() as u64),
-            body_blank: body.is_some_and(|b| b.trim().is_empty()),
+            body_length: body.map(|b| b.len() as u64).or(summary.map(|s| s.length)),
+            body_blank: match body {
+                Some(b) => b.trim().is_empty(),
+                None => summary.is_some_and(|s| s.blank),
+            },
             body_truncated: obs.body_truncated,
             excerpt,
             signals: body_signals(diagnosis),
-            page_code: diagnosis
-                .code
-                .filter(|&c| body.is_some() && Some(c) != obs.status.map(u32::from)),
-            text_length: body
-                .filter(|b| !b.trim().is_empty())
-                .map(|b| text_length(b, &obs.headers) as u64),
+            page_code: diagnosis.code.filter(|&c| {
+                (body.is_some() || summary.is_some()) && Some(c) != obs.status.map(u32::from)
+            }),
+            text_length: match body {
+                Some(b) => text_length_of(b),
+                None => summary.and_then(|s| s.text_length),
+            },
         },
         ids: diagnosis
             .ids
@@ -653,6 +699,15 @@ fn report_input(v: &Value) -> R<ReportInput> {
     let rd = Rd::root(v, "a report input object", &slot);
     let input = ReportInput {
         observation: observation_of(&rd.obj("observation")),
+        body_summary: rd.get("body_summary").filter(|v| !v.is_null()).map(|_| {
+            let b = rd.obj("body_summary");
+            BodySummary {
+                length: b.uint("length", u64::MAX).unwrap_or(0),
+                blank: b.flag("blank"),
+                excerpt: b.opt_string("excerpt"),
+                text_length: b.uint("text_length", u64::MAX),
+            }
+        }),
         diagnosis: rd
             .get("diagnosis")
             .map(|_| diagnosis_input(&rd.obj("diagnosis"))),
@@ -795,8 +850,10 @@ fn time_value(rd: &Rd, key: &'static str) -> Option<String> {
 /// recorded body phrases.
 pub fn replay_observation(report: &Report) -> Observation {
     let r = &report.response;
-    let body = if r.body_blank {
-        // A blank page has no phrases; the engine must see it empty, as the visitor did.
+    let no_text = r.text_length == Some(0) && r.signals.is_empty() && r.excerpt.is_none();
+    let body = if r.body_blank || no_text {
+        // A blank page (or markup without text) has no phrases; the engine must see it empty,
+        // as the visitor did.
         Some(String::new())
     } else {
         // The excerpt, plus the recorded phrases it does not already contain (they may have
@@ -820,7 +877,7 @@ pub fn replay_observation(report: &Report) -> Observation {
             }
         }
         if let Some(want) = r.text_length {
-            pad_text(&mut body, want as usize, &r.headers);
+            pad_text(&mut body, want as usize);
         }
         (!body.is_empty()).then_some(body)
     };
@@ -839,26 +896,18 @@ pub fn replay_observation(report: &Report) -> Observation {
     }
 }
 
-/// Whether the engine reads `body` as HTML (as `classify` decides: anything but an explicit
-/// plain-text or JSON type).
-fn is_html(headers: &[Header]) -> bool {
-    match headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("content-type"))
-    {
-        Some(h) => {
-            let ct = h.value.trim().to_ascii_lowercase();
-            !(ct.starts_with("text/plain") || ct.contains("json"))
-        }
-        None => true,
+/// The visible text length the engine measures of `body`, read as HTML. Always as HTML, on
+/// both sides of a replay, so that a summary computed without the headers (the extension
+/// keeps only the summary) measures what the replay measures; for text without markup, the
+/// only kind the engine reads as plain, both readings give the same length.
+/// 0 when the page has no visible text (markup only), which the engine reads as blank.
+fn text_length(body: &str) -> usize {
+    let n = crate::normalize::normalize(body, true, crate::signatures::BODY_CAP);
+    if n.visible == 0 {
+        0
+    } else {
+        n.fold.len()
     }
-}
-
-/// The visible text length the engine measures of `body`.
-fn text_length(body: &str, headers: &[Header]) -> usize {
-    crate::normalize::normalize(body, is_html(headers), crate::signatures::BODY_CAP)
-        .fold
-        .len()
 }
 
 /// Words that no signature phrase contains (a test checks), used to give a replayed body the
@@ -866,8 +915,8 @@ fn text_length(body: &str, headers: &[Header]) -> usize {
 pub const PAD_WORD: &str = "lorem ";
 
 /// Appends neutral words to `body` until the engine would measure `want` bytes of text.
-fn pad_text(body: &mut String, want: usize, headers: &[Header]) {
-    let have = text_length(body, headers);
+fn pad_text(body: &mut String, want: usize) {
+    let have = text_length(body);
     if have >= want {
         return;
     }

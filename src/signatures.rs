@@ -145,6 +145,7 @@ pub enum ActionDef {
     ReloadBypassCache,
     AutoRetry(Option<u32>),
     ClearSiteCache,
+    SignOutSite,
     OpenPrivateWindow,
     CopyText(&'static str),
     /// May contain `{host}`, or be `{status_page}`.

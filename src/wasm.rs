@@ -198,6 +198,14 @@ pub fn build_report(input: JsValue) -> Result<JsValue, JsValue> {
     Ok(out.into())
 }
 
+/// `bodySummary(body: string) -> {length, blank, excerpt}`: what the extension stores of a page
+/// body after diagnosing it (the body itself is not kept); `buildReport` takes it back as
+/// `body_summary`.
+#[wasm_bindgen(js_name = bodySummary)]
+pub fn body_summary(body: &js_sys::JsString) -> Result<JsValue, JsValue> {
+    Ok(to_js(&crate::report::body_summary(&utf8_of(body)?))?)
+}
+
 /// `replayReport(reportJson: string) -> {diagnosis, recorded, recorded_versions, agrees,
 /// differences}`: today's engine on what the report carries, compared with its diagnosis.
 #[wasm_bindgen(js_name = replayReport)]

@@ -101,9 +101,14 @@ fn reads_stdin_and_tolerates_non_utf8() {
 
 #[test]
 fn status_only_and_net_error_without_a_body() {
+    // A status with no body read says nothing about the page: generic, not "a blank page".
     let v = json(&run(&["--status", "502", "--json"]));
-    assert_eq!(v["family"], "blank");
+    assert_eq!(v["family"], "generic");
     assert_eq!(v["kind"], "server_error");
+    assert_eq!(v["code"], 502);
+    // An empty body that was read is a blank page.
+    let v = json(&run_stdin(&["-", "--status", "502", "--json"], b""));
+    assert_eq!(v["family"], "blank");
 
     let v = json(&run(&[
         "--net-error",

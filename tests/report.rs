@@ -62,6 +62,7 @@ fn input(obs: Observation) -> ReportInput {
     ReportInput {
         diagnosis: Some((&diagnose(&obs)).into()),
         observation: obs,
+        body_summary: None,
         remedies_tried: vec![RemedyTried {
             id: "hard_refresh".into(),
             outcome: "still_failing".into(),
@@ -533,4 +534,46 @@ fn signature_headers_never_include_credentials() {
     assert!(report::is_allowed_header("X-Powered-By"));
     assert!(report::is_allowed_header("x-github-request-id"));
     assert!(!report::is_allowed_header("x-api-key"));
+}
+
+/// The extension stores a body's summary instead of the body (issue 13 item 3): a report built
+/// from the summary says the same about the body as one built from the body itself.
+#[test]
+fn report_from_body_summary_matches_report_from_body() {
+    let bodies = [
+        "<html><head><title>502 Bad Gateway</title><style>p{}</style></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
+        "   \n ",
+        "",
+    ];
+    let multibyte = "Ошибка 502: シ ステム障害 — 服务器错误 ".repeat(400);
+    for body in bodies.into_iter().chain([multibyte.as_str()]) {
+        for include_excerpt in [false, true] {
+            let obs = Observation {
+                url: "https://shop.example/cart".into(),
+                status: Some(502),
+                body: Some(body.into()),
+                ..Default::default()
+            };
+            let mut with_body = input(obs.clone());
+            with_body.include_excerpt = include_excerpt;
+            let mut with_summary = input(Observation { body: None, ..obs });
+            with_summary.include_excerpt = include_excerpt;
+            with_summary.diagnosis = with_body.diagnosis.clone();
+            with_summary.body_summary = Some(report::body_summary(body));
+            let a = report::build(&with_body);
+            let b = report::build(&with_summary);
+            assert_eq!(
+                a.response,
+                b.response,
+                "body {:?}… excerpt {include_excerpt}",
+                &body.chars().take(20).collect::<String>()
+            );
+            assert_eq!(a.warnings, b.warnings);
+        }
+    }
+    // The summary's excerpt is capped however long the page is.
+    let long = "<p>x</p>".repeat(50_000);
+    let s = report::body_summary(&long);
+    assert_eq!(s.length, long.len() as u64);
+    assert!(s.excerpt.unwrap().chars().count() <= report::EXCERPT_MAX_CHARS + 1);
 }

@@ -13,17 +13,28 @@
 // `needs_confirm` asks the popup to get the visitor's explicit consent and call again with
 // `options.confirmed = true`.
 //
-// Data safety (issue 6 item 5): the only deleting actions are
+// A question back to the visitor (`needs_confirm`) carries `choices`: `[{id, label: Message,
+// options, danger}]`, one button each (plus Cancel); the popup calls again with
+// `{...options, ...choice.options, confirmed: true}`. A button does exactly what its label says.
+//
+// Data safety (issue 6 item 5, issue 13 item 5): the only deleting actions are
 //   - clear_site_cache: HTTP cache + Cache Storage of THIS origin only (Chrome `origins`);
 //     where the browser cannot limit cache removal to one origin (Firefox) nothing is removed
 //     until the visitor confirms clearing the whole cache — cookies and storage are never touched;
-//   - sign_out_site: cookies + localStorage of this origin/host only, and only with confirmation.
+//   - sign_out_site: only with confirmation, the cookies of THIS host (enumerated with the
+//     `cookies` API and deleted one by one — browsingData would clear the cookies of the whole
+//     registrable domain in Chrome, signing the visitor out of sibling sites), plus this origin's
+//     local storage and databases. Cookies set for a parent domain, which this host receives
+//     but so does every other host under that domain, are named in the confirmation and deleted
+//     only when the visitor picks the button that says so.
+// And the only action that could re-send something: reload_bypass_cache on a page that answered
+// a form (POST) warns and offers loading the address with a GET instead; it never re-posts.
 
-import { api } from './browser.js';
+import { api, isFirefox } from './browser.js';
 import { getTabState, updateTabState, allTabStates } from './state.js';
 import {
   startRetry, afterCheck, stopRetry, isDue, wakePlan, alarmName, tabIdFromAlarm, sameDocument,
-  retryRefusal,
+  retryRefusal, reloadNeeded,
 } from './retry.js';
 
 /** Remedy ids that are not in a diagnosis' ranked list but the popup may still request. */
@@ -41,6 +52,7 @@ const ACTION_BY_ID = {
   private_window: 'open_private_window',
   open_private_window: 'open_private_window',
   sign_out_site: 'sign_out_site',
+  clear_site_cookies: 'sign_out_site',
   copy_report: 'copy_report',
   contact_site_owner: 'copy_report',
 };
@@ -114,7 +126,7 @@ export async function handleAction(tabId, remedy, options = {}) {
     const state = await getTabState(tabId);
     switch (type) {
       case 'reload_bypass_cache':
-        result = await hardRefresh(tabId);
+        result = await hardRefresh(tabId, state, opts);
         break;
       case 'auto_retry':
         result = await beginRetry(tabId, state, remedy, opts);
@@ -155,7 +167,40 @@ export async function handleAction(tabId, remedy, options = {}) {
   return result;
 }
 
-async function hardRefresh(tabId) {
+/** The HTTP method of the load that failed (a plain navigation is a GET). */
+function methodOf(state) {
+  const m = state && state.observation && state.observation.method;
+  return String(m || 'GET').toUpperCase();
+}
+
+async function hardRefresh(tabId, state, opts) {
+  if (methodOf(state) !== 'GET') {
+    // tabs.reload would send the form again (buy twice, post twice). What can be offered
+    // instead is loading the same address with a GET: the server shows the page as if the
+    // visitor typed the address, and nothing is re-sent.
+    const u = httpOrigin(pageUrl(state));
+    if (!u) return { outcome: 'failed', message: msg('ui_no_site', 'There is no website in this tab to clear.') };
+    if (!opts.confirmed || !opts.get_reload) {
+      return {
+        outcome: 'needs_confirm',
+        needs_confirm: 'post_reload',
+        message: msg('ui_confirm_post_reload',
+          `This page is the answer to a form you sent (${methodOf(state)}). Reloading it would send the form again — an order or a message could go out twice. Load the address again without sending the form instead?`,
+          [methodOf(state)]),
+        choices: [{
+          id: 'get',
+          label: msg('ui_confirm_post_reload_get', 'Load the address again, without re-sending the form'),
+          options: { get_reload: true },
+          danger: false,
+        }],
+      };
+    }
+    // tabs.update with a URL is a new navigation, so it is a GET; the fragment stays out (a
+    // fragment-only change would not load anything).
+    u.hash = '';
+    await api.tabs.update(tabId, { url: u.href });
+    return { outcome: 'reloaded_get' };
+  }
   // bypassCache makes the browser send `Cache-Control: no-cache` / `Pragma: no-cache` and ignore
   // its cached copy, like Ctrl+Shift+R.
   await api.tabs.reload(tabId, { bypassCache: true });
@@ -179,6 +224,7 @@ async function clearSiteCache(tabId, state, opts) {
       needs_confirm: 'whole_cache',
       message: msg('ui_confirm_whole_cache',
         'This browser can only empty its whole cache, for every site, not just this one. Cookies and sign-ins stay. Empty the whole cache?'),
+      choices: [{ id: 'whole_cache', label: msg('ui_confirm_whole_cache_yes', 'Yes, empty the whole cache'), options: {}, danger: true }],
     };
   }
   await bd.removeCache({});
@@ -186,28 +232,175 @@ async function clearSiteCache(tabId, state, opts) {
   return { outcome: 'whole_cache_cleared' };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Sign out of this site
+//
+// Which cookies are "this site's"? A cookie's domain is either a host (host-only cookie, or one
+// set with Domain=<this host>) or a parent domain (Domain=example.com is stored as
+// ".example.com"): the browser sends a parent-domain cookie to example.com AND to every host
+// under it. So:
+//   - own:    cookies whose domain is exactly this host (host-only or not). Deleting them
+//             affects this host (and, for Domain=<host> cookies, hosts below it) only.
+//   - shared: domain cookies of a parent domain. This host receives them, but deleting one signs
+//             the visitor out of every sibling host too — so they are listed, by domain, in the
+//             confirmation, and deleted only by the button that says so.
+// Everything else (a sibling's own cookies, the parent's host-only cookies) is never touched.
+
+const bareDomain = (d) => String(d || '').replace(/^\./, '').toLowerCase();
+
+/**
+ * Splits `cookies` into the ones that are this host's own and the parent-domain ones it shares
+ * (see above). Pure; exported for tests.
+ */
+export function cookiesOfHost(cookies, hostname) {
+  const host = String(hostname || '').toLowerCase().replace(/\.$/, '');
+  const own = [];
+  const shared = [];
+  for (const c of Array.isArray(cookies) ? cookies : []) {
+    const d = bareDomain(c.domain);
+    if (!d) continue;
+    if (d === host) own.push(c);
+    else if (!c.hostOnly && host.endsWith(`.${d}`)) shared.push(c);
+  }
+  return { own, shared };
+}
+
+/** The distinct parent domains of `shared`, broadest first. */
+export function sharedDomains(shared) {
+  return [...new Set(shared.map((c) => bareDomain(c.domain)))].sort((a, b) => a.length - b.length || a.localeCompare(b));
+}
+
+/** The cookie store of the tab (incognito, a Firefox container), or undefined for the default. */
+async function cookieStoreOf(tabId) {
+  try {
+    const tab = await api.tabs.get(tabId);
+    if (tab && tab.cookieStoreId) return tab.cookieStoreId; // Firefox
+  } catch { /* tab gone: the default store */ }
+  try {
+    const stores = await api.cookies.getAllCookieStores();
+    const s = stores.find((x) => Array.isArray(x.tabIds) && x.tabIds.includes(tabId));
+    return s ? s.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every (unpartitioned) cookie of the store. */
+async function allCookies(storeId) {
+  const q = {};
+  if (storeId !== undefined) q.storeId = storeId;
+  // With first-party isolation on, Firefox refuses getAll without firstPartyDomain; null means
+  // "any". Chrome does not know the key.
+  if (isFirefox) q.firstPartyDomain = null;
+  return api.cookies.getAll(q);
+}
+
+/**
+ * Deletes exactly this cookie. cookies.remove({url, name}) is not precise enough: it deletes a
+ * cookie of that name that "matches the URL", which may be the parent domain's cookie of the
+ * same name instead of the host's own (https://issues.chromium.org/issues/40572551). Writing an
+ * already-expired cookie with the same name, domain (host-only: none) and path replaces exactly
+ * that cookie, and an expired cookie is not stored: it is gone.
+ */
+async function deleteCookie(c, storeId) {
+  const d = bareDomain(c.domain);
+  const details = {
+    url: `${c.secure ? 'https' : 'http'}://${d}${c.path || '/'}`,
+    name: c.name,
+    value: '',
+    path: c.path || '/',
+    secure: !!c.secure,
+    httpOnly: !!c.httpOnly,
+    expirationDate: 1,
+  };
+  if (!c.hostOnly) details.domain = d;
+  if (c.sameSite && c.sameSite !== 'unspecified') details.sameSite = c.sameSite;
+  if (storeId !== undefined) details.storeId = storeId;
+  if (c.firstPartyDomain) details.firstPartyDomain = c.firstPartyDomain;
+  try {
+    await api.cookies.set(details);
+  } catch { /* checked below by enumerating again */ }
+}
+
+const cookieKey = (c) => `${c.name}\u0000${c.domain}\u0000${c.path}\u0000${c.hostOnly ? 1 : 0}\u0000${c.firstPartyDomain || ''}`;
+
+/**
+ * Where this browser can limit the removal of local storage and databases to. Chrome: `origins`
+ * (scheme + host + port). Firefox only takes `hostnames`, which it compares with each stored
+ * origin's host AND port (`principal.URI.hostPort` in its ext-browsingData.js): a bare host name
+ * silently removes nothing on a non-default port, so it gets `URL.host` (the port only when it
+ * is not the default one, as hostPort has it).
+ */
+function storageScope(u) {
+  return supportsOriginScopedCache() ? u.origin : u.host;
+}
+
 async function signOutSite(tabId, state, opts) {
   const u = httpOrigin(pageUrl(state));
   if (!u) return { outcome: 'failed', message: msg('ui_no_site', 'There is no website in this tab to clear.') };
+  const host = u.hostname;
+  const storeId = await cookieStoreOf(tabId);
+  const { own, shared } = cookiesOfHost(await allCookies(storeId), host);
+  const domains = sharedDomains(shared);
+  const scope = storageScope(u);
   if (!opts.confirmed) {
+    const yesHost = shared.length
+      ? msg('ui_confirm_sign_out_host_only', `Delete only the cookies of ${host}`, [host])
+      : msg('ui_confirm_sign_out_yes', `Yes, sign me out of ${host}`, [host]);
+    const choices = [{ id: 'host', label: yesHost, options: { shared_cookies: false }, danger: true }];
+    let message;
+    if (shared.length) {
+      const list = domains.join(', ');
+      message = msg('ui_confirm_sign_out_shared',
+        `This deletes the cookies of ${host} (${own.length}) and the data ${scope} saved in this browser (local storage, databases). ${host} also receives cookies set for the whole domain ${list} (${shared.length}): every site under ${list} shares them, so deleting them signs you out of all of those sites too, while keeping them may keep you signed in to ${host}. No other cookies are touched.`,
+        [host, String(own.length), scope, String(shared.length), list]);
+      choices.push({
+        id: 'shared',
+        label: msg('ui_confirm_sign_out_with_shared', `Also delete the cookies of ${list} (every site under it)`, [list]),
+        options: { shared_cookies: true },
+        danger: true,
+      });
+    } else {
+      message = msg('ui_confirm_sign_out',
+        `This deletes the cookies of ${host} (${own.length}) and the data ${scope} saved in this browser (local storage, databases): you will be signed out of it and lose its settings. Cookies and data of other sites, even under the same domain, are not touched. Continue?`,
+        [host, String(own.length), scope]);
+    }
+    return { outcome: 'needs_confirm', needs_confirm: 'sign_out', message, choices };
+  }
+  // Enumerated again at the moment of deleting: the confirmation may be minutes old.
+  const targets = opts.shared_cookies === true ? [...own, ...shared] : own;
+  await Promise.all(targets.map((c) => deleteCookie(c, storeId)));
+  const bd = api.browsingData;
+  // Storage is keyed by origin, so browsingData's scoping is exact here (no cookies in it).
+  if (supportsOriginScopedCache(bd)) {
+    await bd.remove({ origins: [u.origin] }, { localStorage: true, indexedDB: true });
+  } else {
+    await bd.remove({ hostnames: [scope] }, { localStorage: true, indexedDB: true });
+  }
+  const want = new Set(targets.map(cookieKey));
+  const left = (await allCookies(storeId)).filter((c) => want.has(cookieKey(c)));
+  await api.tabs.reload(tabId, { bypassCache: true });
+  const deleted = targets.length - left.length;
+  if (left.length) {
     return {
-      outcome: 'needs_confirm',
-      needs_confirm: 'sign_out',
-      message: msg('ui_confirm_sign_out',
-        `This deletes the cookies and saved data of ${u.host}: you will be signed out of it and lose its settings. Other sites are not touched. Continue?`,
-        [u.host]),
+      outcome: 'failed',
+      message: msg('ui_sign_out_partly', `Some cookies (${left.length}) could not be deleted; the page was reloaded.`, [String(left.length)]),
     };
   }
-  const bd = api.browsingData;
-  if (supportsOriginScopedCache(bd)) {
-    // Chrome clears cookies for the whole registrable domain of the origin (documented).
-    await bd.remove({ origins: [u.origin] }, { cookies: true, localStorage: true });
-  } else {
-    // Firefox scopes cookies and localStorage by exact hostname.
-    await bd.remove({ hostnames: [u.hostname] }, { cookies: true, localStorage: true });
+  if (opts.shared_cookies === true && shared.length) {
+    return {
+      outcome: 'signed_out_shared',
+      message: msg('ui_outcome_signed_out_shared',
+        `Deleted the cookies of ${host} and of ${domains.join(', ')} (${deleted}) and the data ${scope} saved; the page was reloaded.`,
+        [String(deleted), host, domains.join(', '), scope]),
+    };
   }
-  await api.tabs.reload(tabId, { bypassCache: true });
-  return { outcome: 'signed_out' };
+  return {
+    outcome: 'signed_out',
+    message: msg('ui_outcome_signed_out_host',
+      `Deleted the cookies of ${host} (${deleted}) and the data ${scope} saved; the page was reloaded.`,
+      [String(deleted), host, scope]),
+  };
 }
 
 async function openPrivate(state) {
@@ -344,7 +537,12 @@ export async function resumeRetries() {
   }));
 }
 
-/** Fetches the URL like a fresh visitor would: no cookies, no cache. Resolves to `{status, error}`. */
+/**
+ * Fetches the URL like a fresh visitor would: no cookies, no cache. Resolves to
+ * `{status, error, finalUrl}`; `finalUrl` is where redirects ended (`Response.url`), which
+ * tells "this site answered" from "a login page on another site answered" (retry.js
+ * classifyCheck).
+ */
 async function checkSite(url) {
   const ctl = new AbortController();
   const t = setTimeout(() => ctl.abort(), CHECK_TIMEOUT_MS);
@@ -358,9 +556,9 @@ async function checkSite(url) {
     });
     // The body is not needed; free the connection.
     try { await res.body?.cancel(); } catch { /* ignore */ }
-    return { status: res.status, error: null };
+    return { status: res.status, error: null, finalUrl: res.url || null };
   } catch (e) {
-    return { status: null, error: String((e && e.message) || e).slice(0, 200) };
+    return { status: null, error: String((e && e.message) || e).slice(0, 200), finalUrl: null };
   } finally {
     clearTimeout(t);
   }
@@ -403,22 +601,33 @@ export async function runRetryCheck(tabId) {
       if (current !== null) await recordTried(tabId, retry.remedy_id || 'auto_retry', outcome);
       return;
     }
-    const { status, error } = await checkSite(retry.url);
+    const { status, error, finalUrl } = await checkSite(retry.url);
     let next = null;
+    let prev = null;
     await updateTabState(tabId, (cur) => {
       // Cancelled or replaced while we were checking: drop this result.
       if (!cur || !cur.retry || !cur.retry.active || cur.retry.started_at !== retry.started_at) return undefined;
-      next = afterCheck(cur.retry, { status, error, now: now() });
+      prev = cur.retry;
+      next = afterCheck(cur.retry, { status, error, finalUrl, now: now() });
       return { ...cur, retry: next };
     });
     if (!next) return;
+    // 'recovered', or the first check that could not tell (redirected to another origin, 4xx):
+    // then reloading the tab — with the visitor's cookies — is the real check. A healthy load
+    // ends the retry (background.js forgets a tab that loaded fine); a failing one is diagnosed
+    // again and keeps this retry, whose next check is already scheduled. It is done once: a
+    // tab reloaded into the same 502 at every check is error pages flashing.
+    const reload = reloadNeeded(prev, next);
     if (next.active) {
       await scheduleWake(tabId, next.next_at);
-      return;
+    } else {
+      await clearWake(tabId);
+      await recordTried(tabId, next.remedy_id || 'auto_retry', next.outcome);
     }
-    await clearWake(tabId);
-    await recordTried(tabId, next.remedy_id || 'auto_retry', next.outcome);
-    if (next.outcome === 'recovered') await api.tabs.reload(tabId, { bypassCache: true });
+    if (reload && next.outcome !== 'recovered') {
+      await recordTried(tabId, next.remedy_id || 'auto_retry', 'unclear_reloaded');
+    }
+    if (reload) await api.tabs.reload(tabId, { bypassCache: true });
   } finally {
     inFlight.delete(tabId);
   }

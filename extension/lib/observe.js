@@ -71,6 +71,21 @@ export function isIgnorableError(error) {
   return !error || IGNORED_ERRORS.has(String(error));
 }
 
+/**
+ * Browsers follow at most 20 redirects (Chromium `kMaxRedirects`, Firefox
+ * `network.http.redirection-limit`). A load that redirected this often and then ended in an
+ * error, even one reported as an abort (Chromium reports the loop as ERR_ABORTED when the
+ * navigation is cancelled at the limit in some paths), is a redirect loop.
+ */
+export const REDIRECT_LIMIT = 20;
+export const REDIRECT_LOOP_ERROR = 'net::ERR_TOO_MANY_REDIRECTS';
+
+/** The error to diagnose for a failed load that had `redirects` redirects (or null: ignore it). */
+export function effectiveError(error, redirects = 0) {
+  if (redirects >= REDIRECT_LIMIT) return /REDIRECT/i.test(String(error)) ? String(error) : REDIRECT_LOOP_ERROR;
+  return isIgnorableError(error) ? null : String(error);
+}
+
 /** Only http(s) main-frame loads in a real tab and not in a prerender/fenced frame. */
 export function isWatchedRequest(details) {
   if (!details || details.type !== 'main_frame') return false;
@@ -93,6 +108,12 @@ export function createRequestTabs(max = 512) {
       map.set(details.requestId, details.tabId);
       if (map.size > max) map.delete(map.keys().next().value);
     },
+    /** The request's tab, keeping the entry (for events before the final one). */
+    peek(details) {
+      if (details.tabId >= 0) return details.tabId;
+      const known = map.get(details.requestId);
+      return known === undefined ? -1 : known;
+    },
     tabOf(details) {
       const known = map.get(details.requestId);
       map.delete(details.requestId);
@@ -103,6 +124,32 @@ export function createRequestTabs(max = 512) {
       return map.size;
     },
   };
+}
+
+/**
+ * The URL without its userinfo (`http://user:pass@host/` → `http://host/`). A password typed into
+ * an address must never be shown, stored or put in a report (issue 13 item 4); the page itself
+ * does not know it either (`location.href` has none), so comparisons use this form too.
+ */
+export function withoutUserinfo(url) {
+  const s = String(url || '');
+  try {
+    const u = new URL(s);
+    if (!u.username && !u.password) return s;
+    u.username = '';
+    u.password = '';
+    return u.href;
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * The key two addresses of one page share: without userinfo and fragment (a `#section` jump is
+ * the same document). Used to tell whether a stored diagnosis belongs to what the tab shows.
+ */
+export function pageKey(url) {
+  return withoutUserinfo(url).split('#')[0];
 }
 
 /** The origin of a URL (`https://example.com`), or `null`. */
@@ -120,7 +167,7 @@ export function fromResponse(details, env = {}) {
   const status = Number.isInteger(details.statusCode) && details.statusCode > 0
     ? details.statusCode : null;
   return {
-    url: String(details.url || ''),
+    url: withoutUserinfo(details.url),
     method: details.method ? String(details.method).toUpperCase() : 'GET',
     status,
     status_line: details.statusLine ? String(details.statusLine).slice(0, 200) : null,
@@ -137,7 +184,7 @@ export function fromResponse(details, env = {}) {
 /** Details of `onErrorOccurred` → Observation with `net_error`. */
 export function fromError(details, env = {}) {
   return {
-    url: String(details.url || ''),
+    url: withoutUserinfo(details.url),
     method: details.method ? String(details.method).toUpperCase() : 'GET',
     status: null,
     status_line: null,
@@ -149,6 +196,20 @@ export function fromError(details, env = {}) {
     os: env.os || null,
     observed_at: new Date(details.timeStamp || Date.now()).toISOString(),
   };
+}
+
+/**
+ * A main-frame response meant to be saved as a file (`Content-Disposition: attachment`). A good
+ * one becomes a download and the tab keeps the page it had: it must not count as the tab loading
+ * something healthy. A failed one (status ≥ 400) is not downloaded: Chromium shows its own error
+ * page in the tab instead ("This site can't be reached … ERR_INVALID_RESPONSE", which hides the
+ * real cause), so it is diagnosed like a failed page, from its status and headers; its body is a
+ * file, not an error page, and is not read.
+ */
+export function isDownload(details) {
+  return (Array.isArray(details.responseHeaders) ? details.responseHeaders : []).some((h) =>
+    h && typeof h.name === 'string' && h.name.toLowerCase() === 'content-disposition' &&
+    /^\s*attachment/i.test(String(h.value || '')));
 }
 
 /** A failed load worth diagnosing and reading the page of. */
@@ -233,6 +294,7 @@ export function netErrorBadge(netError) {
   if (/TIMED_OUT|TIMEOUT/.test(e)) return 'TIME';
   if (/INTERNET_DISCONNECTED|OFFLINE|NETWORK_CHANGED/.test(e)) return 'NET';
   if (/CERT|SSL|SECURITY|TLS/.test(e)) return 'SSL';
+  if (/REDIRECT/.test(e)) return 'LOOP';
   if (/PROXY/.test(e)) return 'PRXY';
   return 'ERR';
 }

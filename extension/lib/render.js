@@ -139,6 +139,7 @@ export function headlineKey(d) {
 /** English fallbacks for the keys above (used when i18n has no message, e.g. in node tests). */
 export const HEADLINE_EN = {
   ui_headline_none: 'Nothing wrong detected on this page',
+  ui_headline_expired: 'Diagnosis expired: reload to re-check',
   ui_headline_challenge: 'The website is checking that you are a person — this is not an outage',
   ui_headline_blocked: 'The website refused to show you this page',
   ui_headline_client: 'The website could not find or serve this page',
@@ -164,6 +165,16 @@ export const FAULT_EN = {
  * `t(id, args, fallback)` translates; `owner` shows the owner remedies.
  */
 export function popupModel(state, { owner = false, t = (id, a, f) => f } = {}) {
+  if (state && state.expired) {
+    // Evicted to keep storage bounded (state.js): say so rather than "nothing wrong".
+    return {
+      empty: true,
+      expired: true,
+      data: { kind: '', family: '', fault: '', code: '' },
+      headline: t('ui_headline_expired', [], HEADLINE_EN.ui_headline_expired),
+      url: cleanText(state.url || '', 500),
+    };
+  }
   const d = state && state.diagnosis;
   if (!d || d.kind === 'ok') {
     return {
@@ -214,6 +225,8 @@ export function popupModel(state, { owner = false, t = (id, a, f) => f } = {}) {
     tried: Array.isArray(state.tried) ? state.tried : [],
     retry: state.retry || null,
     retryAllowed: !obs.method || String(obs.method).toUpperCase() === 'GET',
+    // Diagnosed from the status and headers; the page's text is still being read.
+    partial: !!state.partial,
   };
 }
 

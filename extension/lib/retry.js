@@ -19,7 +19,10 @@
 //     started_at: number, ended_at: number|null,
 //     last_status: number|null, // status of the last check (null: network error)
 //     last_error: string|null,
-//     outcome: null|'recovered'|'gave_up'|'cancelled'|'navigated_away'|'tab_closed'
+//     last_verdict: null|'back'|'down'|'unclear', // classifyCheck() of the last check
+//     redirected_to: string|null, // host the last check ended on, when it left the origin
+//     reloaded_at: number|null, // when an 'unclear' check made us reload the tab (once per retry)
+//     outcome: null|'recovered'|'gave_up'|'unclear'|'cancelled'|'navigated_away'|'tab_closed'
 //   }
 
 /** Backoff after the first delay, in seconds (attempt 1, 2, …); the last value repeats. */
@@ -125,36 +128,101 @@ export function startRetry({ observation, diagnosis, now, firstDelayS = null, ma
     ended_at: null,
     last_status: null,
     last_error: null,
+    last_verdict: null,
+    redirected_to: null,
+    reloaded_at: null,
     outcome: null,
   };
 }
 
 /**
- * Is the site back? A check answered below 500 means the server serves pages again; 429 and
- * 408 are "still too busy" and count as failures. A network error (status null) is a failure.
+ * Is this status "still down"? 5xx, and 408/429 ("too busy", a server asking to be left alone),
+ * and a network error (status null).
  */
-export function isBack(status) {
-  return Number.isInteger(status) && status > 0 && status < 500 && status !== 429 && status !== 408;
+export function isDownStatus(status) {
+  return !Number.isInteger(status) || status <= 0 || status >= 500 || status === 429 || status === 408;
+}
+
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
 }
 
 /**
- * Applies the result of one check. `status` is the HTTP status or null on a network error.
- * Returns the next retry state: recovered (reload the tab now), scheduled again, or gave up.
+ * What one quiet check (a fetch without cookies that follows redirects) says about the watched
+ * page. `finalUrl` is the URL the fetch ended on (`Response.url`); missing means no redirect.
+ *   'back'    the same URL answered < 400 without leaving its origin (a same-origin redirect
+ *             such as /a → /a/ is still this site answering);
+ *   'down'    5xx, 408, 429 or a network error: still failing;
+ *   'unclear' the check was redirected to another origin (a login or SSO page answers 200 to a
+ *             visitor without cookies while the visitor's own page still fails — what another
+ *             site answers says nothing about this page), or the site answered 4xx to a visitor
+ *             without cookies. Never "recovered": only loading the tab itself can tell.
+ * Returns `{verdict, redirectedTo}` (`redirectedTo`: host of the other origin, else null).
  */
-export function afterCheck(retry, { status, error = null, now }) {
+export function classifyCheck({ url, status, finalUrl = null }) {
+  const from = originOf(url);
+  const to = finalUrl ? originOf(finalUrl) : from;
+  if (from && to && to !== from) {
+    let host = null;
+    try { host = new URL(finalUrl).host; } catch { /* keep null */ }
+    return { verdict: 'unclear', redirectedTo: host };
+  }
+  if (isDownStatus(status)) return { verdict: 'down', redirectedTo: null };
+  if (status < 400) return { verdict: 'back', redirectedTo: null };
+  return { verdict: 'unclear', redirectedTo: null };
+}
+
+/**
+ * Applies the result of one check. `status` is the HTTP status or null on a network error,
+ * `finalUrl` where the check's redirects ended. Returns the next retry state:
+ *   - 'back'    → recovered (the caller reloads the tab now);
+ *   - 'unclear' → the first time, `reloaded_at` is set: the caller reloads the tab ONCE, which
+ *                 is the real check (with the visitor's cookies; a healthy load ends the retry,
+ *                 a failing one is diagnosed again and the schedule goes on); after that an
+ *                 unclear check counts like a failed one, and the cap ends it as 'unclear'
+ *                 ("cannot tell"), never as 'recovered' or 'still down';
+ *   - 'down'    → scheduled again, or gave up at the cap.
+ * Use `reloadNeeded(prev, next)` to know whether to reload the tab.
+ */
+export function afterCheck(retry, { status, error = null, now, finalUrl = null }) {
   const attempt = retry.attempt + 1;
-  const base = { ...retry, attempt, last_status: status ?? null, last_error: error };
-  if (isBack(status)) {
+  const { verdict, redirectedTo } = classifyCheck({ url: retry.url, status, finalUrl });
+  const base = {
+    ...retry,
+    attempt,
+    last_status: status ?? null,
+    last_error: error,
+    last_verdict: verdict,
+    redirected_to: redirectedTo,
+  };
+  if (verdict === 'back') {
     return { ...base, active: false, next_at: null, ended_at: now, outcome: 'recovered' };
   }
+  if (verdict === 'unclear' && !retry.reloaded_at) base.reloaded_at = now;
   if (attempt >= retry.max_attempts) {
-    return { ...base, active: false, next_at: null, ended_at: now, outcome: 'gave_up' };
+    return {
+      ...base, active: false, next_at: null, ended_at: now, outcome: verdict === 'unclear' ? 'unclear' : 'gave_up',
+    };
   }
   const delay = delayFor(attempt, {
     retryAfterS: retry.retry_after_s,
     firstDelayS: retry.first_delay_s,
   });
   return { ...base, next_at: now + delay * 1000, delay_s: delay };
+}
+
+/**
+ * Must the tab be reloaded after this check? Yes when the site is back, and once per retry
+ * when a check could not tell (see afterCheck).
+ */
+export function reloadNeeded(prev, next) {
+  if (!next) return false;
+  if (next.outcome === 'recovered') return true;
+  return !!next.reloaded_at && !(prev && prev.reloaded_at);
 }
 
 /** Ends a retry for a reason that is not a check result (cancel, navigation, closed tab). */

@@ -120,7 +120,7 @@ export async function launchFirefox({ privacy = true } = {}) {
   h.tabStatus = (tabId) => h.ext((t) => browser.tabs.get(t).then((x) => x.status), tabId);
   h.waitForBadge = (tabId, text, opts = {}) =>
     waitFor(async () => (await h.badge(tabId)) === text, { what: `badge "${text}" on tab ${tabId}`, timeout: 20_000, ...opts });
-  h.waitForState = (tabId, pred = (s) => s && s.diagnosis) =>
+  h.waitForState = (tabId, pred = (s) => s && s.diagnosis && !s.partial) =>
     waitFor(async () => {
       const s = await h.state(tabId);
       return pred(s) ? s || true : null;

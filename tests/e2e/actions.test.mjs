@@ -1,10 +1,15 @@
 // Each popup action's real effect, end to end (Chromium + dist/chrome + the error zoo):
 //   hard refresh       → the zoo sees Cache-Control: no-cache / Pragma: no-cache
+//   hard refresh of a form answer (POST) → warns, offers a GET load; the form is never re-sent
 //   auto-retry         → checks without cookies, no reload while still failing, reloads once
-//                        the zoo returns 200; survives the service worker being stopped
+//                        the zoo returns 200; survives the service worker being stopped; a check
+//                        redirected to a login page on another origin is "can't tell": one
+//                        reload of the tab, never "the site is back"
 //   clear site cache   → this origin's cached entry is gone, another origin's is intact, and
 //                        this origin's cookies and localStorage are intact
-//   sign me out        → asks first; then this origin's cookies go, the other origin's stay
+//   sign me out        → asks first, naming the shared parent domain; then only a.zoo.test's
+//                        cookies and storage go (b.zoo.test's and zoo.test's stay); the
+//                        parent-domain cookie only with the button that says so
 //   private window     → refused without incognito access, with an explanation
 //   status page        → opens in a new tab only on click
 //   flush DNS          → shows the command with a working copy button
@@ -97,6 +102,42 @@ test('hard refresh reloads bypassing the cache (the server sees no-cache)', asyn
   await h.closeTab(tabId);
 });
 
+test('reload without the cache on a form answer (POST): warns, offers a GET load, never re-posts', async () => {
+  // Only a hidden field: a visible one makes Chromium ask its autofill server about the form,
+  // a request that would leave the machine.
+  h.zoo.set('/act-post-form', {
+    status: 200,
+    headers: { 'content-type': 'text/html' },
+    body: '<!doctype html><title>Order</title><form method=post action=/act-post-502><input type=hidden name=item value=book><button id=send>Buy</button></form>',
+  });
+  failRoute('/act-post-502');
+  const form = await h.context.newPage();
+  await form.goto(h.zoo.url('/act-post-form'));
+  await Promise.all([form.waitForURL(/act-post-502/), form.click('#send')]);
+  const tabId = await h.tabIdOf(form);
+  const s = await h.waitForState(tabId, (st) => st && st.diagnosis && st.observation.method === 'POST');
+  assert.equal(s.observation.status, 502);
+  const sent = (m) => h.zoo.requests('/act-post-502').filter((r) => r.method === m).length;
+  assert.equal(sent('POST'), 1);
+  const p = await popup(tabId);
+  await (await actionButton(p, 'reload_bypass_cache')).click();
+  await p.waitForSelector('#confirm:not([hidden])');
+  assert.match(await p.textContent('#confirm-text'), /answer to a form you sent \(POST\).*send the form again/);
+  assert.equal(await p.textContent('#confirm-yes'), 'Load the address again, without re-sending the form');
+  assert.equal(await p.evaluate(() => document.activeElement.id), 'confirm-no');
+  assert.equal(sent('POST'), 1, 'nothing sent before the choice');
+  assert.equal(sent('GET'), 0);
+  await p.click('#confirm-yes');
+  await waitFor(() => sent('GET') >= 1, { what: 'a GET load of the address' });
+  await waitFor(async () => (await lastOutcome(p)) === 'reloaded_get', { what: 'reloaded_get outcome' });
+  await h.waitForState(tabId, (st) => st && st.observation && st.observation.method === 'GET');
+  assert.equal(sent('POST'), 1, 'the form was never sent again');
+  const st = await h.state(tabId);
+  assert.ok(st.tried.some((x) => x.outcome === 'reloaded_get'), 'recorded');
+  await p.close();
+  await form.close();
+});
+
 test('auto-retry: countdown, cookie-less checks, no reload while failing, reload when back', async () => {
   // Retry-After: 1 makes the first check come after 1 s; a cookie lets us tell the tab's own
   // requests (with cookie) from the extension's checks (credentials: 'omit').
@@ -134,6 +175,77 @@ test('auto-retry: countdown, cookie-less checks, no reload while failing, reload
   await p.waitForSelector('#app[data-state="empty"] #status', { timeout: 5000 });
   assert.match(await p.textContent('#status'), /The site is back/);
   assert.ok(checks().length >= 2);
+  await p.close();
+  await h.closeTab(tabId);
+});
+
+test('auto-retry: a check sent to a login page on another origin is not "the site is back"', async () => {
+  // The visitor has a session on 127.0.0.1 and the page fails for it (502); a visitor without
+  // cookies — like the quiet check — is sent to a login page on another origin, which answers
+  // 200. That 200 says nothing about the page.
+  const login = h.zoo.url('/act-login?next=act-retry-login', 'login.zoo.test');
+  h.zoo.set('/act-login', { status: 200, headers: { 'content-type': 'text/html' }, body: '<!doctype html><title>Sign in</title><h1>Sign in</h1>' });
+  h.zoo.set('/act-retry-login', {
+    status: 502,
+    headers: { 'content-type': 'text/html', server: 'nginx' },
+    body: nginx(502),
+    anonymous: { status: 302, headers: { location: login }, body: '' },
+  });
+  await h.context.addCookies([{ name: 'gd_session', value: '1', url: `${h.zoo.origin}/` }]);
+  const tabId = await h.openTab(h.zoo.url('/act-retry-login'));
+  await h.waitForState(tabId);
+  const tabLoads = () => h.zoo.requests('/act-retry-login').filter((r) => r.headers.cookie);
+  const checks = () => h.zoo.requests('/act-retry-login').filter((r) => !r.headers.cookie);
+  assert.equal(tabLoads().length, 1);
+  const p = await popup(tabId, '&retry_first_delay_s=1');
+  await (await actionButton(p, 'auto_retry')).click();
+  await waitFor(() => h.zoo.requests('/act-login').length >= 1, { what: 'the check followed the redirect to the login page' });
+  // Loading the tab with the visitor's cookies is the real check: once.
+  await waitFor(() => tabLoads().length >= 2, { what: 'the tab reloaded once to see for itself' });
+  const s = await h.waitForState(tabId, (st) => st && st.retry && st.retry.attempt >= 1 && st.observation.status === 502
+    && Date.parse(st.at) > st.retry.reloaded_at);
+  assert.equal(s.retry.last_verdict, 'unclear');
+  assert.equal(s.retry.redirected_to, `login.zoo.test:${h.zoo.port}`);
+  assert.equal(s.retry.active, true, 'still watching, not declared fixed');
+  assert.notEqual(s.retry.outcome, 'recovered');
+  assert.ok(!s.tried.some((x) => x.outcome === 'recovered'), `tried: ${JSON.stringify(s.tried)}`);
+  assert.ok(s.tried.some((x) => x.outcome === 'unclear_reloaded'));
+  // The popup says why, and never "the site is back".
+  await p.waitForSelector('#retry-note[data-verdict="unclear"]', { timeout: 10_000 });
+  assert.match(await p.textContent('#retry-note'), /another site \(login\.zoo\.test:\d+\)/);
+  assert.doesNotMatch(await p.textContent('#app'), /The site is back/);
+  // The next check (5 s later) can't tell either: no second reload.
+  await h.waitForState(tabId, (st) => st && st.retry && st.retry.attempt >= 2, { timeout: 15_000 });
+  assert.ok(checks().length >= 2);
+  assert.equal(tabLoads().length, 2, 'reloaded once, not at every check');
+  await p.click('#retry-cancel');
+  await waitFor(async () => (await h.state(tabId)).retry.outcome === 'cancelled', { what: 'cancelled' });
+  await h.context.clearCookies({ name: 'gd_session' });
+  await p.close();
+  await h.closeTab(tabId);
+});
+
+test('auto-retry: when the reload fails again after a good check, the popup does not say "back"', async () => {
+  // Visitors without cookies (the quiet check) get a 200 from this very address; the visitor's
+  // own page, with its session cookie, still fails.
+  h.zoo.set('/act-retry-anon-ok', {
+    status: 502,
+    headers: { 'content-type': 'text/html', server: 'nginx' },
+    body: nginx(502),
+    anonymous: { status: 200, headers: { 'content-type': 'text/html' }, body: '<!doctype html><title>Welcome</title>' },
+  });
+  await h.context.addCookies([{ name: 'gd_session2', value: '1', url: `${h.zoo.origin}/` }]);
+  const tabId = await h.openTab(h.zoo.url('/act-retry-anon-ok'));
+  await h.waitForState(tabId);
+  const tabLoads = () => h.zoo.requests('/act-retry-anon-ok').filter((r) => r.headers.cookie);
+  const p = await popup(tabId, '&retry_first_delay_s=1');
+  await (await actionButton(p, 'auto_retry')).click();
+  await waitFor(() => tabLoads().length >= 2, { what: 'the reload after the good check' });
+  await h.waitForState(tabId, (st) => st && st.retry && st.retry.outcome === 'recovered' && Date.parse(st.at) > st.retry.ended_at);
+  await waitFor(async () => (await p.getAttribute('#retry-text', 'data-outcome')) === 'reload_failed', { what: 'reload_failed shown' });
+  assert.match(await p.textContent('#retry-text'), /reloading the page failed again/);
+  assert.doesNotMatch(await p.textContent('#app'), /The site is back/);
+  await h.context.clearCookies({ name: 'gd_session2' });
   await p.close();
   await h.closeTab(tabId);
 });
@@ -261,26 +373,68 @@ test('clear site cache: this origin only; other origin cache and this origin coo
   assert.ok(cookiesA.some((c) => c.name === 'gd_keep'), 'origin A cookie intact');
   await pa.reload();
   assert.equal(await pa.evaluate(() => localStorage.getItem('gd_keep')), '1', 'origin A localStorage intact');
-  await p.close();
+  await Promise.all([p.close(), pa.close(), pb.close()]);
   await h.closeTab(tabId);
+});
 
-  // "Also sign me out": asks first, then removes this origin's cookies only.
-  const tab2 = await h.openTab(h.zoo.url('/act-clear-cache?signout', A));
-  await h.waitForState(tab2);
-  const p2 = await popup(tab2);
-  await p2.click('#do-sign_out_site');
-  await p2.waitForSelector('#confirm:not([hidden])');
-  assert.match(await p2.textContent('#confirm-text'), new RegExp(`${A}:${h.zoo.port}`));
-  assert.equal(await p2.evaluate(() => document.activeElement.id), 'confirm-no', 'the safe choice has the focus');
-  assert.ok((await h.context.cookies(`http://${A}:${h.zoo.port}/`)).some((c) => c.name === 'gd_keep'), 'nothing deleted before consent');
-  await p2.click('#confirm-yes');
-  await waitFor(async () => (await lastOutcome(p2)) === 'signed_out', { what: 'signed_out outcome' });
-  assert.ok(!(await h.context.cookies(`http://${A}:${h.zoo.port}/`)).some((c) => c.name === 'gd_keep'), 'origin A cookie removed');
-  assert.ok((await h.context.cookies(`http://${B}:${h.zoo.port}/`)).some((c) => c.name === 'gd_keep'), 'origin B cookie kept');
+test('sign me out: only this host\'s cookies and storage; the shared parent domain named, deleted only when chosen', async () => {
+  const [A, B, P] = ['a.zoo.test', 'b.zoo.test', 'zoo.test'];
+  const at = (host) => `http://${host}:${h.zoo.port}/`;
+  // The zoo.test cookies in the browser, as name@domain (".x" = a domain cookie).
+  const jar = async () => (await h.context.cookies())
+    .filter((c) => c.domain.replace(/^\./, '').endsWith(P)).map((c) => `${c.name}@${c.domain}`).sort();
+  const plant = () => h.context.addCookies([
+    { name: 'gd_a', value: '1', url: at(A) }, // host-only, a.zoo.test
+    { name: 'gd_a_dom', value: '1', domain: `.${A}`, path: '/' }, // Domain=a.zoo.test
+    { name: 'gd_sid', value: 'a', url: at(A) }, // same name as the shared one below
+    { name: 'gd_sid', value: 'shared', domain: `.${P}`, path: '/' }, // Domain=zoo.test: every host under it
+    { name: 'gd_b', value: '1', url: at(B) }, // a sibling's own
+    { name: 'gd_root', value: '1', url: at(P) }, // host-only zoo.test: a.zoo.test never gets it
+  ]);
+  await plant();
+  assert.deepEqual(await jar(), ['gd_a@a.zoo.test', 'gd_a_dom@.a.zoo.test', 'gd_b@b.zoo.test', 'gd_root@zoo.test',
+    'gd_sid@.zoo.test', 'gd_sid@a.zoo.test']);
+  const pa = await sitePage(A, 'signout-a');
+  const pb = await sitePage(B, 'signout-b');
+  for (const pg of [pa, pb]) await pg.evaluate(() => localStorage.setItem('gd_keep', '1'));
+
+  failRoute('/act-sign-out', { empty: true });
+  const tabId = await h.openTab(h.zoo.url('/act-sign-out', A));
+  await h.waitForState(tabId);
+  const p = await popup(tabId);
+  await p.click('#do-sign_out_site');
+  await p.waitForSelector('#confirm:not([hidden])');
+  const text = await p.textContent('#confirm-text');
+  assert.match(text, /cookies of a\.zoo\.test \(3\)/, text);
+  assert.match(text, new RegExp(`http://a\\.zoo\\.test:${h.zoo.port} saved`), 'names the storage it deletes');
+  assert.match(text, /whole domain zoo\.test \(1\)/, 'names the shared parent domain');
+  assert.match(text, /every site under zoo\.test shares them/);
+  assert.equal(await p.textContent('#confirm-yes'), 'Delete only the cookies of a.zoo.test');
+  assert.equal(await p.textContent('#confirm-yes-shared'), 'Also delete the cookies of zoo.test (every site under it)');
+  assert.equal(await p.evaluate(() => document.activeElement.id), 'confirm-no', 'the safe choice has the focus');
+  assert.equal((await jar()).length, 6, 'nothing deleted before consent');
+
+  await p.click('#confirm-yes');
+  await waitFor(async () => (await lastOutcome(p)) === 'signed_out', { what: 'signed_out outcome' });
+  assert.deepEqual(await jar(), ['gd_b@b.zoo.test', 'gd_root@zoo.test', 'gd_sid@.zoo.test'],
+    'a.zoo.test\'s own cookies gone; the sibling\'s, the parent\'s and the shared one kept');
+  assert.match(await p.textContent('#status'), /Deleted the cookies of a\.zoo\.test \(3\)/);
+  await pa.reload();
+  assert.equal(await pa.evaluate(() => localStorage.getItem('gd_keep')), null, 'a.zoo.test storage deleted');
   await pb.reload();
-  assert.equal(await pb.evaluate(() => localStorage.getItem('gd_keep')), '1', 'origin B localStorage kept');
-  await Promise.all([p2.close(), pa.close(), pb.close()]);
-  await h.closeTab(tab2);
+  assert.equal(await pb.evaluate(() => localStorage.getItem('gd_keep')), '1', 'b.zoo.test storage kept');
+
+  // The other button: the shared parent-domain cookie goes too; still nothing of b.zoo.test or
+  // zoo.test's own.
+  await plant();
+  const p2 = await popup(tabId);
+  await p2.click('#do-sign_out_site');
+  await p2.waitForSelector('#confirm-yes-shared');
+  await p2.click('#confirm-yes-shared');
+  await waitFor(async () => (await lastOutcome(p2)) === 'signed_out_shared', { what: 'signed_out_shared outcome' });
+  assert.deepEqual(await jar(), ['gd_b@b.zoo.test', 'gd_root@zoo.test']);
+  await Promise.all([p.close(), p2.close(), pa.close(), pb.close()]);
+  await h.closeTab(tabId);
 });
 
 test('private window: refused without incognito access, with how to allow it', async () => {

@@ -33,7 +33,7 @@ test(`${TABS} tabs failing at once: each the right badge; p95 time to badge prin
   // the last writes can land just after the last badge: wait for them, then check every one.
   const states = await waitFor(async () => {
     const got = await h.sw((tabIds) => chrome.storage.session.get(tabIds.map((i) => `tab:${i}`)), ids);
-    return ids.every((id) => got[`tab:${id}`]?.diagnosis) ? got : null;
+    return ids.every((id) => got[`tab:${id}`]?.diagnosis && !got[`tab:${id}`].partial) ? got : null;
   }, { timeout: 30_000, interval: 200, what: `${TABS} stored diagnoses` }).catch(() =>
     h.sw((tabIds) => chrome.storage.session.get(tabIds.map((i) => `tab:${i}`)), ids));
   const times = [];

@@ -227,12 +227,15 @@ export async function launch({ extension = true, headless, args = [], zoo: zooOp
   h.badgeColor = (tabId) => h.sw((t) => chrome.action.getBadgeBackgroundColor({ tabId: t }), tabId);
   h.title = (tabId) => h.sw((t) => chrome.action.getTitle({ tabId: t }), tabId);
   h.state = (tabId) => h.sw((t) => chrome.storage.session.get(`tab:${t}`).then((o) => o[`tab:${t}`] || null), tabId);
-  h.stats = () => h.sw(() => chrome.storage.session.get('stats').then((o) => o.stats || { injections: 0, injected_urls: [], diagnoses: 0 }));
+  h.stats = () => h.sw(() => chrome.storage.session.get('stats').then((o) => o.stats || { injections: 0, diagnoses: 0 }));
   h.tabStatus = (tabId) => h.sw((t) => chrome.tabs.get(t).then((x) => x.status), tabId);
   h.alarms = () => h.sw(() => chrome.alarms.getAll());
 
-  /** Waits until the tab's stored state satisfies `pred(state)`; returns the state. */
-  h.waitForState = (tabId, pred = (s) => s && s.diagnosis, opts = {}) =>
+  /**
+   * Waits until the tab's stored state satisfies `pred(state)`; returns the state. By default:
+   * the full diagnosis, not the header-only one shown while the page is still read.
+   */
+  h.waitForState = (tabId, pred = (s) => s && s.diagnosis && !s.partial, opts = {}) =>
     waitFor(async () => {
       const s = await h.state(tabId);
       return pred(s) ? s || true : null;

@@ -9,6 +9,7 @@ const session = new Map();
 const alarms = new Map();
 const fake = {
   tabs: new Map(),
+  cookies: [],
   chromium: true,
   incognitoAllowed: false,
 };
@@ -36,6 +37,7 @@ globalThis.chrome = {
   },
   tabs: {
     async reload(tabId, props) { record('tabs.reload', tabId, props); },
+    async update(tabId, props) { record('tabs.update', tabId, props); return { id: tabId }; },
     async get(tabId) {
       if (!fake.tabs.has(tabId)) throw new Error(`No tab with id: ${tabId}`);
       return { id: tabId, url: fake.tabs.get(tabId) };
@@ -54,6 +56,29 @@ globalThis.chrome = {
     },
   },
   extension: { async isAllowedIncognitoAccess() { return fake.incognitoAllowed; } },
+  // Cookie jar with the browser's keying: (name, domain, path), where a host-only cookie's domain
+  // is the bare host and a domain cookie's is ".domain"; setting an expired cookie deletes the
+  // one with the same key and stores nothing (RFC 6265 5.3 step 11 and what browsers do).
+  cookies: {
+    async getAll(q) {
+      record('cookies.getAll', q);
+      return fake.cookies.map((c) => ({ ...c, storeId: '0' }));
+    },
+    async set(d) {
+      record('cookies.set', d);
+      const host = new URL(d.url).hostname;
+      const c = {
+        name: d.name, value: d.value, path: d.path || '/', secure: !!d.secure, httpOnly: !!d.httpOnly,
+        hostOnly: !d.domain, domain: d.domain ? `.${d.domain.replace(/^\./, '')}` : host,
+      };
+      const same = (x) => x.name === c.name && x.domain === c.domain && x.path === c.path;
+      fake.cookies = fake.cookies.filter((x) => !same(x));
+      if (!(d.expirationDate && d.expirationDate * 1000 < Date.now())) fake.cookies.push(c);
+      return c;
+    },
+    async remove(d) { record('cookies.remove', d); },
+    async getAllCookieStores() { return [{ id: '0', tabIds: [...fake.tabs.keys()] }]; },
+  },
   browsingData: {
     async remove(opts, types) { record('browsingData.remove', opts, types); },
     async removeCache(opts) { record('browsingData.removeCache', opts); },
@@ -84,6 +109,7 @@ function seed(tabId, o = {}) {
 const named = (n) => calls.filter((c) => c.name === n);
 function reset() {
   calls.length = 0;
+  fake.cookies = [];
   session.clear();
   alarms.clear();
   fake.tabs.clear();
@@ -136,18 +162,140 @@ test('without origin-scoped cache clearing (Firefox) nothing is removed until co
   }
 });
 
-test('sign-out asks first, then deletes cookies + localStorage of this origin only', async () => {
+/** A cookie as cookies.getAll returns it. */
+const cookie = (name, domain, o = {}) => ({
+  name, value: 'v', domain, path: '/', secure: false, httpOnly: false, hostOnly: !domain.startsWith('.'), ...o,
+});
+
+test('sign-out asks first, naming the host, the cookie count and the storage scope', async () => {
   reset();
   seed(4);
+  fake.cookies = [cookie('sid', '127.0.0.1'), cookie('other', 'localhost')];
   const ask = await A.handleAction(4, 'sign_out_site', {});
   assert.equal(ask.needs_confirm, 'sign_out');
-  assert.deepEqual(ask.message.args, ['127.0.0.1:8080']);
-  assert.equal(named('browsingData.remove').length, 0);
-  const r = await A.handleAction(4, 'sign_out_site', { confirmed: true });
+  assert.equal(ask.message.id, 'ui_confirm_sign_out');
+  assert.deepEqual(ask.message.args, ['127.0.0.1', '1', 'http://127.0.0.1:8080']);
+  assert.deepEqual(ask.choices.map((c) => c.id), ['host'], 'no shared cookies: one button');
+  assert.equal(named('browsingData.remove').length + named('cookies.set').length, 0, 'nothing deleted before consent');
+  assert.equal((await getTabState(4)).tried.length, 0);
+  const r = await A.handleAction(4, 'sign_out_site', { confirmed: true, ...ask.choices[0].options });
   assert.equal(r.outcome, 'signed_out');
+  assert.deepEqual(fake.cookies.map((c) => c.name), ['other']);
   const rm = named('browsingData.remove');
-  assert.deepEqual(rm.map((c) => c.args), [[{ origins: ['http://127.0.0.1:8080'] }, { cookies: true, localStorage: true }]]);
+  // Storage of this origin via browsingData; never `cookies` there (Chrome would widen it to
+  // the registrable domain).
+  assert.deepEqual(rm.map((c) => c.args), [[{ origins: ['http://127.0.0.1:8080'] }, { localStorage: true, indexedDB: true }]]);
+  assert.deepEqual(named('tabs.reload').map((c) => c.args), [[4, { bypassCache: true }]]);
   assert.equal((await getTabState(4)).tried.at(-1).id, 'sign_out_site');
+});
+
+test('sign-out deletes only this host\'s cookies; parent-domain ones only when chosen', async () => {
+  const URLA = 'https://a.example.com/account';
+  const jar = () => [
+    cookie('sid', 'a.example.com'), // host-only, this host
+    cookie('pref', '.a.example.com'), // Domain=a.example.com: this host (and below it)
+    cookie('sid', '.example.com'), // Domain=example.com: shared with every host under it
+    cookie('__Secure-t', '.example.com', { secure: true, sameSite: 'no_restriction' }),
+    cookie('sid', 'b.example.com'), // a sibling's own
+    cookie('root', 'example.com'), // host-only of the parent: a.example.com never gets it
+    cookie('deep', 'x.a.example.com'), // a host below: not this host's
+    cookie('sid', 'notexample.com'), // a look-alike suffix
+  ];
+  const names = () => fake.cookies.map((c) => `${c.name}@${c.domain}`).sort();
+
+  reset();
+  seed(40, { url: URLA });
+  fake.cookies = jar();
+  const ask = await A.handleAction(40, 'sign_out_site', {});
+  assert.equal(ask.message.id, 'ui_confirm_sign_out_shared');
+  assert.deepEqual(ask.message.args, ['a.example.com', '2', 'https://a.example.com', '2', 'example.com']);
+  assert.match(ask.message.text, /every site under example\.com/);
+  assert.deepEqual(ask.choices.map((c) => c.id), ['host', 'shared']);
+  assert.deepEqual(ask.choices[1].label.args, ['example.com']);
+
+  // "Only this host": the two cookies whose domain is a.example.com, nothing else, even the
+  // shared cookie with the same name `sid`.
+  const r = await A.handleAction(40, 'sign_out_site', { confirmed: true, ...ask.choices[0].options });
+  assert.equal(r.outcome, 'signed_out');
+  assert.deepEqual(r.message.args, ['2', 'a.example.com', 'https://a.example.com']);
+  assert.deepEqual(names(), ['__Secure-t@.example.com', 'deep@x.a.example.com', 'root@example.com',
+    'sid@.example.com', 'sid@b.example.com', 'sid@notexample.com']);
+  // Each deletion is an expired write with the cookie's own key: host-only without `domain`.
+  const sets = named('cookies.set').map((c) => c.args[0]);
+  assert.deepEqual(sets.map((d) => [d.name, d.domain, d.path, d.url]), [
+    ['sid', undefined, '/', 'http://a.example.com/'],
+    ['pref', 'a.example.com', '/', 'http://a.example.com/'],
+  ]);
+  assert.ok(sets.every((d) => d.expirationDate * 1000 < Date.now()));
+  assert.equal(named('cookies.remove').length, 0, 'never remove({url, name}): it may hit the parent cookie');
+
+  // "Also the shared ones": the parent-domain cookies go too; siblings' own and the parent's
+  // host-only cookie stay.
+  calls.length = 0;
+  fake.cookies = jar();
+  const r2 = await A.handleAction(40, 'sign_out_site', { confirmed: true, ...ask.choices[1].options });
+  assert.equal(r2.outcome, 'signed_out_shared');
+  assert.deepEqual(names(), ['deep@x.a.example.com', 'root@example.com', 'sid@b.example.com', 'sid@notexample.com']);
+  const secure = named('cookies.set').map((c) => c.args[0]).find((d) => d.name === '__Secure-t');
+  assert.equal(secure.url, 'https://example.com/');
+  assert.equal(secure.secure, true);
+  assert.equal(secure.sameSite, 'no_restriction');
+  assert.deepEqual((await getTabState(40)).tried.map((x) => x.outcome), ['signed_out', 'signed_out_shared']);
+});
+
+test('sign-out in Firefox: storage scoped by host:port (what Firefox compares), cookies one by one', async () => {
+  reset();
+  seed(41);
+  fake.cookies = [cookie('sid', '127.0.0.1')];
+  const saved = chrome.browsingData.removeCacheStorage;
+  delete chrome.browsingData.removeCacheStorage;
+  try {
+    const ask = await A.handleAction(41, 'sign_out_site', {});
+    assert.equal(ask.message.args[2], '127.0.0.1:8080', 'the confirmation names the scope Firefox can do');
+    const r = await A.handleAction(41, 'sign_out_site', { confirmed: true });
+    assert.equal(r.outcome, 'signed_out');
+    // A bare '127.0.0.1' would match no stored origin on port 8080: nothing would be removed.
+    assert.deepEqual(named('browsingData.remove').map((c) => c.args), [[{ hostnames: ['127.0.0.1:8080'] }, { localStorage: true, indexedDB: true }]]);
+    assert.deepEqual(fake.cookies, []);
+  } finally {
+    chrome.browsingData.removeCacheStorage = saved;
+  }
+});
+
+test('sign-out says so when a cookie survived the deletion', async () => {
+  reset();
+  seed(42);
+  fake.cookies = [cookie('sid', '127.0.0.1')];
+  const realSet = chrome.cookies.set;
+  chrome.cookies.set = async () => { throw new Error('refused'); };
+  try {
+    const r = await A.handleAction(42, 'sign_out_site', { confirmed: true });
+    assert.equal(r.outcome, 'failed');
+    assert.equal(r.message.id, 'ui_sign_out_partly');
+    assert.deepEqual(r.message.args, ['1']);
+  } finally {
+    chrome.cookies.set = realSet;
+  }
+});
+
+test('reload without the cache on a POST answer: warns, never re-posts, offers a GET load', async () => {
+  reset();
+  seed(43, { method: 'POST', url: 'http://127.0.0.1:8080/checkout#done' });
+  const remedy = { id: 'hard_refresh', action: { type: 'reload_bypass_cache' } };
+  const ask = await A.handleAction(43, remedy);
+  assert.equal(ask.needs_confirm, 'post_reload');
+  assert.equal(ask.message.id, 'ui_confirm_post_reload');
+  assert.deepEqual(ask.message.args, ['POST']);
+  assert.deepEqual(ask.choices.map((c) => [c.id, c.options]), [['get', { get_reload: true }]]);
+  // A bare "confirmed" (an old popup, a forged message) still does not reload the POST.
+  const bare = await A.handleAction(43, remedy, { confirmed: true });
+  assert.equal(bare.needs_confirm, 'post_reload');
+  assert.equal(named('tabs.reload').length, 0, 'tabs.reload would re-send the form');
+  const r = await A.handleAction(43, remedy, { confirmed: true, get_reload: true });
+  assert.equal(r.outcome, 'reloaded_get');
+  assert.equal(named('tabs.reload').length, 0);
+  assert.deepEqual(named('tabs.update').map((c) => c.args), [[43, { url: 'http://127.0.0.1:8080/checkout' }]]);
+  assert.deepEqual((await getTabState(43)).tried.map((x) => x.outcome), ['reloaded_get']);
 });
 
 test('private window: refused → explanation; allowed → opens the page', async () => {
@@ -185,13 +333,15 @@ test('copy actions are recorded; unknown remedies fail politely', async () => {
 
 // --- auto-retry -------------------------------------------------------------------------------
 
+/** Each entry: a status, 'neterr', or `{status, url}` (where redirects ended). */
 function fakeFetch(statuses) {
   const seen = [];
   globalThis.fetch = async (url, init) => {
     seen.push({ url, init });
     const s = statuses.shift();
     if (s === 'neterr') throw new TypeError('Failed to fetch');
-    return { status: s, body: null };
+    if (s && typeof s === 'object') return { status: s.status, url: s.url, redirected: true, body: null };
+    return { status: s, url, redirected: false, body: null };
   };
   return seen;
 }
@@ -246,6 +396,37 @@ test('auto-retry checks without cookies/cache and reloads only when the site is 
   assert.deepEqual(named('tabs.reload').map((c) => c.args), [[10, { bypassCache: true }]]);
   assert.ok(!alarms.has('retry:10'));
   assert.equal(s.tried.at(-1).outcome, 'recovered');
+});
+
+test('auto-retry: a check redirected to a login page elsewhere is not "recovered"', async () => {
+  reset();
+  seed(14);
+  const login = 'http://login.zoo.test:8080/sso?next=broken';
+  const seen = fakeFetch([{ status: 200, url: login }, { status: 200, url: login }, { status: 200, url: login }]);
+  await A.handleAction(14, 'auto_retry', { max_attempts: 3 });
+  clock = (await getTabState(14)).retry.next_at;
+  await A.runRetryCheck(14);
+  assert.equal(seen[0].init.redirect, 'follow', 'the check follows redirects to see where they end');
+  let s = await getTabState(14);
+  assert.notEqual(s.retry.outcome, 'recovered');
+  assert.equal(s.retry.active, true, 'still watching');
+  assert.equal(s.retry.last_verdict, 'unclear');
+  assert.equal(s.retry.redirected_to, 'login.zoo.test:8080');
+  // Loading the tab (with the visitor's cookies) is the real check: once.
+  assert.deepEqual(named('tabs.reload').map((c) => c.args), [[14, { bypassCache: true }]]);
+  assert.ok(!s.tried.some((x) => x.outcome === 'recovered'));
+  assert.equal(s.tried.at(-1).outcome, 'unclear_reloaded');
+  // The reload failed again (the tab still shows the 502): later checks do not reload again.
+  for (let i = 0; i < 2; i++) {
+    clock = (await getTabState(14)).retry.next_at;
+    await A.runRetryCheck(14);
+  }
+  s = await getTabState(14);
+  assert.equal(named('tabs.reload').length, 1, 'reloaded once, not at every check');
+  assert.equal(s.retry.active, false);
+  assert.equal(s.retry.outcome, 'unclear', 'cannot tell — not "the site is back"');
+  assert.equal(s.tried.at(-1).outcome, 'unclear');
+  assert.ok(!alarms.has('retry:14'));
 });
 
 test('auto-retry stops when the tab went elsewhere, and at the cap', async () => {

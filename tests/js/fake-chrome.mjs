@@ -4,6 +4,7 @@
 export function installFakeChrome() {
   const data = new Map();
   const sent = [];
+  const fake = { data, sent, quota: Infinity };
   const clone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
   const session = {
     async get(keys) {
@@ -13,7 +14,16 @@ export function installFakeChrome() {
       for (const k of list) if (data.has(k)) out[k] = clone(data.get(k));
       return out;
     },
+    // Like Chromium's storage.session: a write that would take the area over its quota
+    // (bytes of keys and JSON values) is refused whole.
     async set(items) {
+      const next = new Map(data);
+      for (const [k, v] of Object.entries(items)) next.set(k, clone(v));
+      if (fake.quota !== Infinity) {
+        let bytes = 0;
+        for (const [k, v] of next) bytes += Buffer.byteLength(k) + Buffer.byteLength(JSON.stringify(v));
+        if (bytes > fake.quota) throw new Error('Session storage quota bytes exceeded. Values were not stored.');
+      }
       for (const [k, v] of Object.entries(items)) data.set(k, clone(v));
     },
     async remove(keys) {
@@ -29,5 +39,5 @@ export function installFakeChrome() {
     },
     i18n: { getMessage: () => '' },
   };
-  return { data, sent };
+  return fake;
 }

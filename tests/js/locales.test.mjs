@@ -52,9 +52,9 @@ test('dynamic key families cover every value the code can produce', () => {
   const need = [
     ...['site', 'cdn', 'browser', 'network', 'none', 'unknown'].map((f) => `ui_fault_${f}`),
     ...['status', 'header', 'body', 'net_error', 'url', 'limit'].map((s) => `ui_source_${s}`),
-    ...['recovered', 'gave_up', 'cancelled', 'navigated_away', 'tab_closed'].map((o) => `ui_retry_outcome_${o}`),
-    ...['reloaded', 'retry_started', 'recovered', 'gave_up', 'cancelled', 'navigated_away', 'cache_cleared', 'whole_cache_cleared', 'signed_out', 'opened_private', 'private_refused', 'opened', 'copied', 'copy_failed', 'failed'].map((o) => `ui_tried_${o}`),
-    ...['reloaded', 'cache_cleared', 'whole_cache_cleared', 'signed_out', 'opened_private', 'opened', 'retry_started', 'retry_running', 'copied', 'copy_failed', 'failed'].map((o) => `ui_outcome_${o}`),
+    ...['recovered', 'reload_failed', 'gave_up', 'unclear', 'cancelled', 'navigated_away', 'tab_closed'].map((o) => `ui_retry_outcome_${o}`),
+    ...['reloaded', 'reloaded_get', 'retry_started', 'recovered', 'gave_up', 'unclear', 'unclear_reloaded', 'cancelled', 'navigated_away', 'cache_cleared', 'whole_cache_cleared', 'signed_out', 'signed_out_shared', 'opened_private', 'private_refused', 'opened', 'copied', 'copy_failed', 'failed'].map((o) => `ui_tried_${o}`),
+    ...['reloaded', 'reloaded_get', 'cache_cleared', 'whole_cache_cleared', 'signed_out', 'opened_private', 'opened', 'retry_started', 'retry_running', 'copied', 'copy_failed', 'failed'].map((o) => `ui_outcome_${o}`),
   ];
   assert.deepEqual(need.filter((k) => !(k in en)), []);
 });

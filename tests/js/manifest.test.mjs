@@ -24,7 +24,7 @@ function shippedJs(dir = path.join(repo, 'extension')) {
 test('MV3 with exactly the justified permissions and the required CSP', () => {
   assert.equal(manifest.manifest_version, 3);
   assert.deepEqual([...manifest.permissions].sort(),
-    ['alarms', 'browsingData', 'scripting', 'storage', 'webRequest']);
+    ['alarms', 'browsingData', 'cookies', 'scripting', 'storage', 'webNavigation', 'webRequest']);
   assert.deepEqual(manifest.host_permissions, ['<all_urls>']);
   assert.equal(manifest.content_security_policy.extension_pages,
     "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");

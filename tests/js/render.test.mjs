@@ -197,3 +197,15 @@ test('extension page scripts never use HTML sinks', () => {
     }
   }
 });
+
+test('an expired diagnosis says so, not "nothing wrong"; a partial one is flagged', () => {
+  const m = popupModel({ tabId: 3, url: 'https://a.example/x', expired: true, at: 'now' });
+  assert.equal(m.empty, true);
+  assert.equal(m.expired, true);
+  assert.equal(m.headline, 'Diagnosis expired: reload to re-check');
+  const none = popupModel(null);
+  assert.notEqual(none.headline, m.headline);
+  const p = popupModel({ url: 'https://a.example/', partial: true, observation: {}, diagnosis: { kind: 'server_error', fault: 'site', code: 502, remedies: [] } });
+  assert.equal(p.partial, true);
+  assert.equal(popupModel({ url: 'u', observation: {}, diagnosis: { kind: 'server_error', code: 502 } }).partial, false);
+});

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {
   BACKOFF_S, DEFAULT_MAX_ATTEMPTS, MAX_DELAY_S, ALARM_MIN_DELAY_MS,
   alarmName, tabIdFromAlarm, retryRefusal, delayFor, schedule, startRetry, afterCheck,
-  isBack, stopRetry, sameDocument, isDue, wakePlan, formatCountdown,
+  classifyCheck, reloadNeeded, stopRetry, sameDocument, isDue, wakePlan, formatCountdown,
 } from '../../extension/lib/retry.js';
 
 const obs = (o = {}) => ({ url: 'https://shop.example/cart?x=1', method: 'GET', status: 502, ...o });
@@ -67,9 +67,22 @@ test('startRetry schedules the first check from Retry-After and records the cap'
   assert.equal(startRetry({ observation: obs(), diagnosis: diag(), now: 0, maxAttempts: 1e6 }).max_attempts, 50);
 });
 
-test('a check below 500 recovers; 5xx, 429, 408 and network errors back off', () => {
-  for (const s of [200, 204, 301, 304, 404, 403]) assert.ok(isBack(s), String(s));
-  for (const s of [500, 502, 503, 504, 520, 429, 408, null, undefined, 0]) assert.ok(!isBack(s), String(s));
+test('only the same URL answering < 400 without leaving its origin recovers', () => {
+  const url = 'https://shop.example/cart?x=1';
+  const v = (status, finalUrl) => classifyCheck({ url, status, finalUrl }).verdict;
+  for (const s of [200, 204, 301, 304]) assert.equal(v(s), 'back', String(s));
+  assert.equal(v(200, url), 'back', 'no redirect');
+  assert.equal(v(200, 'https://shop.example/cart/'), 'back', 'a redirect inside the origin is this site answering');
+  for (const s of [500, 502, 503, 504, 520, 429, 408, null, undefined, 0]) assert.equal(v(s), 'down', String(s));
+  // A visitor without cookies sent to a login page elsewhere: that page's 200 says nothing.
+  assert.deepEqual(classifyCheck({ url, status: 200, finalUrl: 'https://login.example/sso?next=cart' }),
+    { verdict: 'unclear', redirectedTo: 'login.example' });
+  assert.equal(v(200, 'http://shop.example/cart?x=1'), 'unclear', 'another scheme is another origin');
+  assert.equal(v(200, 'https://shop.example:8443/cart'), 'unclear', 'another port is another origin');
+  assert.equal(v(502, 'https://login.example/'), 'unclear', 'even a failing page elsewhere is not this page');
+  // 4xx to a visitor without cookies: the server answers, but that is no proof the page works.
+  for (const s of [401, 403, 404]) assert.equal(v(s), 'unclear', String(s));
+
   let r = startRetry({ observation: obs(), diagnosis: diag(), now: 0, maxAttempts: 8 });
   r = afterCheck(r, { status: 502, now: 5000 });
   assert.equal(r.active, true);
@@ -78,11 +91,50 @@ test('a check below 500 recovers; 5xx, 429, 408 and network errors back off', ()
   r = afterCheck(r, { status: null, error: 'Failed to fetch', now: 10_000 });
   assert.equal(r.last_error, 'Failed to fetch');
   assert.equal(r.next_at, 20_000);
-  r = afterCheck(r, { status: 200, now: 20_000 });
+  const prev = r;
+  r = afterCheck(r, { status: 200, now: 20_000, finalUrl: 'https://shop.example/cart?x=1' });
   assert.equal(r.active, false);
   assert.equal(r.outcome, 'recovered');
   assert.equal(r.next_at, null);
   assert.equal(r.last_status, 200);
+  assert.ok(reloadNeeded(prev, r), 'recovered reloads the tab');
+});
+
+test('a check redirected to another origin is never "recovered": one reload, then cannot tell', () => {
+  const login = 'https://login.example/sso';
+  let r = startRetry({ observation: obs(), diagnosis: diag(), now: 0, maxAttempts: 4 });
+  let prev = r;
+  r = afterCheck(r, { status: 200, finalUrl: login, now: 5000 });
+  assert.equal(r.outcome, null, 'not recovered');
+  assert.equal(r.active, true, 'still watching');
+  assert.equal(r.last_verdict, 'unclear');
+  assert.equal(r.redirected_to, 'login.example');
+  assert.equal(r.reloaded_at, 5000);
+  assert.ok(reloadNeeded(prev, r), 'the tab is reloaded: loading it is the real check');
+  // The reload failed again (the pipeline re-diagnosed the tab); later unclear checks do not
+  // reload again.
+  for (let i = 0; i < 3; i++) {
+    prev = r;
+    r = afterCheck(r, { status: 200, finalUrl: login, now: r.next_at });
+    assert.ok(!reloadNeeded(prev, r), `check ${i + 2}: no second reload`);
+    assert.equal(r.reloaded_at, 5000);
+  }
+  assert.equal(r.active, false);
+  assert.equal(r.outcome, 'unclear', 'at the cap: cannot tell, not "still down" and not "back"');
+  // A same-origin answer later still recovers.
+  let r2 = startRetry({ observation: obs(), diagnosis: diag(), now: 0 });
+  r2 = afterCheck(r2, { status: 200, finalUrl: login, now: 5000 });
+  r2 = afterCheck(r2, { status: 503, now: r2.next_at });
+  assert.equal(r2.last_verdict, 'down');
+  prev = r2;
+  r2 = afterCheck(r2, { status: 200, now: r2.next_at });
+  assert.equal(r2.outcome, 'recovered');
+  assert.ok(reloadNeeded(prev, r2));
+  // A cap of one: the single unclear check still gets its reload, and ends as "cannot tell".
+  const one = startRetry({ observation: obs(), diagnosis: diag(), now: 0, maxAttempts: 1 });
+  const end = afterCheck(one, { status: 200, finalUrl: login, now: 5000 });
+  assert.equal(end.outcome, 'unclear');
+  assert.ok(reloadNeeded(one, end));
 });
 
 test('the cap stops the retry after max_attempts failed checks', () => {

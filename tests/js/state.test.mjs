@@ -68,12 +68,73 @@ test('addFailure evicts the stalest sites beyond MAX_SITES and drops expired ent
   assert.deepEqual(st.addFailure({ 'https://x': 'junk' }, 'https://y', 5), { 'https://y': [5] });
 });
 
-test('stats count injections with bounded URL list', async () => {
-  for (let i = 0; i < 60; i++) await st.bumpStats('injections', `http://h/${i}`);
+test('stats are numbers only: no page address is kept', async () => {
+  for (let i = 0; i < 60; i++) await st.bumpStats('injections', `http://user:pw@h/${i}?q=1`);
   await st.bumpStats('diagnoses');
   const s = await st.getStats();
   assert.equal(s.injections, 60);
   assert.equal(s.diagnoses, 1);
-  assert.equal(s.injected_urls.length, 50);
-  assert.equal(s.injected_urls.at(-1), 'http://h/59');
+  assert.doesNotMatch(JSON.stringify(fake.data.get('stats')), /http|user|pw/);
+});
+
+test('evictionOrder: least recently used first, never the tab being written or an expired one', () => {
+  const idx = { 1: [400, 10], 2: [400, 5], 3: [400, 30], 4: [50, 1, 1] };
+  assert.deepEqual(st.evictionOrder(idx, 3, 2000), [], 'within budget: nothing');
+  assert.deepEqual(st.evictionOrder(idx, 3, 900, new Set(['4'])), [2], 'oldest first');
+  assert.deepEqual(st.evictionOrder(idx, 2, 500, new Set(['4'])), [1, 3], 'not the tab being written');
+  assert.deepEqual(st.evictionOrder(idx, 3, 0, new Set(['4'])), [2, 1]);
+});
+
+test('tab entries stay within the byte budget; old tabs become expired markers', async () => {
+  for (const k of [...fake.data.keys()]) fake.data.delete(k);
+  const big = 'é'.repeat(Math.ceil(st.TAB_BYTES_BUDGET / 2 / 5));
+  for (let tab = 100; tab < 110; tab++) {
+    await st.setTabState(tab, { url: `http://h${tab}/`, diagnosis: { code: 502 }, note: big });
+  }
+  const states = await st.allTabStates();
+  const live = states.filter((s) => s.diagnosis);
+  const expired = states.filter((s) => s.expired);
+  assert.equal(states.length, 10, 'every tab keeps an entry');
+  assert.ok(live.some((s) => s.tabId === 109), 'the newest is kept');
+  assert.ok(expired.some((s) => s.tabId === 100), 'the oldest expired');
+  assert.deepEqual(Object.keys(expired[0]).sort(), ['at', 'expired', 'tabId', 'url']);
+  let total = 0;
+  for (const [k, v] of fake.data) if (k.startsWith('tab:')) total += st.entryBytes(k, v);
+  assert.ok(total <= st.TAB_BYTES_BUDGET, `${total} bytes within the budget`);
+});
+
+test('a refused write evicts and is tried again: the new failure is never lost', async () => {
+  for (const k of [...fake.data.keys()]) fake.data.delete(k);
+  // Entries an older version wrote, unknown to the index, fill a small quota.
+  for (let tab = 1; tab <= 5; tab++) fake.data.set(`tab:${tab}`, { tabId: tab, url: `http://o${tab}/`, note: 'x'.repeat(3000) });
+  fake.quota = 16_000;
+  try {
+    const s = await st.setTabState(7, { url: 'http://new/', diagnosis: { code: 503 }, note: 'y'.repeat(3000) });
+    assert.equal(s.url, 'http://new/');
+    assert.equal((await st.getTabState(7)).diagnosis.code, 503, 'the new state is stored');
+    const expired = (await st.allTabStates()).filter((x) => x.expired).map((x) => x.tabId);
+    assert.ok(expired.length >= 1, 'older entries made room');
+  } finally {
+    fake.quota = Infinity;
+  }
+});
+
+test('updating a tab touches only its own entry; touch makes it evicted last', async () => {
+  for (const k of [...fake.data.keys()]) fake.data.delete(k);
+  await st.setTabState(1, { url: 'a', diagnosis: {} });
+  await st.setTabState(2, { url: 'b', diagnosis: {} });
+  await new Promise((r) => setTimeout(r, 5));
+  await st.touchTabState(1);
+  const idx = fake.data.get('tab-index');
+  assert.ok(idx[1][1] > idx[2][1], 'tab 1 is now the most recently used');
+  await st.clearTabState(1);
+  assert.ok(!('1' in fake.data.get('tab-index')), 'a cleared tab leaves the index');
+});
+
+test('clearPending with a request id keeps a newer failure\'s pending entry', async () => {
+  await st.setPending(9, { requestId: 'r2', obs: {} });
+  await st.clearPending(9, 'r1');
+  assert.equal((await st.allPending()).filter((p) => p.tabId === 9).length, 1, 'kept');
+  await st.clearPending(9, 'r2');
+  assert.equal((await st.allPending()).filter((p) => p.tabId === 9).length, 0, 'removed');
 });

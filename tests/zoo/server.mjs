@@ -8,6 +8,9 @@
 //                                            127.0.0.1 with --host-resolver-rules; two names = two
 //                                            origins, for "clear one origin's cache" tests)
 //   zoo.set('/flip', {status, headers, body, delayMs})   add or replace a route
+//   zoo.set('/p', {..., anonymous: {status, headers, body}})  what a request WITHOUT a Cookie
+//                                          header gets instead (a site that sends visitors
+//                                          without a session to its login page elsewhere)
 //   zoo.flip('/flip', 200)                 same body kind, new status (502 ⇄ 200 healthy page)
 //   zoo.hits('/flip')                      requests served for that path (any host)
 //   zoo.requests('/flip')                  [{method, host, url, headers: {cache-control, pragma,
@@ -20,6 +23,8 @@
 //   /slow?ms=N&status=S  answers after N ms (Stop/Back tests)
 //   /slow-parse-502?ms=N a 502 page that reaches document_idle only after N ms (worker-kill tests)
 //   /echo-headers        200 JSON of the request headers it got
+//   /drip?ms=N&status=S  a failing page whose status and first bytes come at once, the rest after N ms
+//   /loop                302 to itself (a redirect loop)
 // Every response carries a CSP that keeps fixture pages from loading anything from other hosts
 // (the real Google page pulls its robot image from www.google.com), so the only off-machine
 // traffic the privacy test could ever see would come from the browser or the extension.
@@ -120,6 +125,21 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
       res.on('close', () => clearTimeout(t));
       return undefined;
     }
+    if (pathname === '/drip') {
+      // A failing page whose body arrives slowly: status, headers and the first bytes at once,
+      // the rest after `ms` (a struggling upstream streaming its error page).
+      const ms = Math.min(Number(u.searchParams.get('ms') || 12_000), 60_000);
+      const status = Number(u.searchParams.get('status') || 502);
+      res.writeHead(status, { 'content-security-policy': PAGE_CSP, 'content-type': 'text/html', server: 'nginx', 'cache-control': 'no-store' });
+      res.write(`<html>\r\n<head><title>${status} Bad Gateway</title></head>\r\n<body>\r\n<center><h1>${status} Bad Gateway</h1></center>\r\n${' '.repeat(2048)}`);
+      const t = setTimeout(() => res.end('<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n'), ms);
+      res.on('close', () => clearTimeout(t));
+      return undefined;
+    }
+    if (pathname === '/loop') {
+      // A redirect loop: the page sends the visitor back to itself for ever.
+      return send(res, 302, { location: `/loop${u.search}`, 'cache-control': 'no-store' }, '');
+    }
     if (pathname === '/slow-parse-502') {
       // A 502 page whose parsing is held up by a slow synchronous script, so the page reaches
       // document_idle late: widens the window in which the extension is reading it.
@@ -130,7 +150,8 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
     }
     const r = routes.get(pathname);
     if (!r) return send(res, 404, { 'content-type': 'text/plain' }, 'zoo: no such page');
-    const reply = () => send(res, r.status, { 'cache-control': 'no-store', ...r.headers }, r.body);
+    const v = r.anonymous && !req.headers.cookie ? r.anonymous : r;
+    const reply = () => send(res, v.status, { 'cache-control': 'no-store', ...v.headers }, v.body);
     if (r.delayMs) {
       const t = setTimeout(reply, r.delayMs);
       res.on('close', () => clearTimeout(t));
@@ -161,8 +182,8 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
     },
     pages: zooPages().filter((p) => routes.has(p.path)),
     missingPages: zooPages().filter((p) => p.body === null).map((p) => p.path),
-    set(pathname, { status = 200, headers = {}, body = '', delayMs = 0 } = {}) {
-      routes.set(pathname, { status, headers, body, delayMs, page: routes.get(pathname)?.page });
+    set(pathname, { status = 200, headers = {}, body = '', delayMs = 0, anonymous = null } = {}) {
+      routes.set(pathname, { status, headers, body, delayMs, anonymous, page: routes.get(pathname)?.page });
     },
     /** Switch a path between a failure (its catalogue page, or an nginx 502) and the healthy page. */
     flip(pathname, status) {
