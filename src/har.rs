@@ -25,7 +25,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::jsonv::{finish, invalid, Bad, Rd, Slot};
-use crate::model::{Diagnosis, EvidenceSource, Header, Observation};
+use crate::model::{Diagnosis, EvidenceSource, Header, Kind, Message, Observation};
 use crate::{Error, Result};
 
 /// Largest decoded body handed to the engine per entry; longer ones are cut and flagged.
@@ -48,6 +48,11 @@ const MAX_CHAIN: usize = 10;
 const MAX_FAILURE_KEYS: usize = 4096;
 /// Pages (`log.pages`) remembered for their titles.
 const MAX_PAGES: usize = 1024;
+/// Whether rows get their context (timings, server address, redirect chain, page, main
+/// document, repeats, evidence headers): in the CLI, not in the WASM build. The extension's
+/// replay page shows none of it, and it cost ~8 KB of the module's 250 KB budget; a `const`
+/// rather than `cfg` attributes so that both builds compile (and check) the same code.
+const ROW_CONTEXT: bool = cfg!(not(target_arch = "wasm32"));
 
 /// How an entry was loaded, as far as the HAR tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,15 +128,23 @@ pub struct HarRow {
     pub diagnosis: Diagnosis,
     pub failed: bool,
     /// The page's own document failed: what the visitor saw.
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub main_document: bool,
     /// Index of the first row with the same method, URL, status and error.
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub repeat_of: Option<usize>,
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub page: Option<String>,
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub page_title: Option<String>,
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub server_ip: Option<String>,
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub timings: Timings,
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub redirected_from: Vec<String>,
     /// The response headers the diagnosis rests on (as the HAR recorded them).
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub evidence_headers: Vec<Header>,
 }
 
@@ -179,24 +192,40 @@ pub fn scan_str(text: &str, on_entry: &mut dyn FnMut(HarItem) -> Result<()>) -> 
 }
 
 /// `text` without a UTF-8 byte-order mark and without a JSONP wrapper `name(` … `)` `;`.
+/// On bytes (every boundary used is an ASCII byte): `str` pattern searches cost ~1 KB of the
+/// WASM budget.
 fn unwrap_text(text: &str) -> (&str, bool) {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let t = text.trim_start();
-    let ident = t
-        .bytes()
-        .take_while(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.')
-        .count();
-    if ident == 0 || t.as_bytes()[0].is_ascii_digit() {
+    let b = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let start = skip_ws(0);
+    let mut i = start;
+    while i < b.len() && (b[i].is_ascii_alphanumeric() || b"_$.".contains(&b[i])) {
+        i += 1;
+    }
+    // Not a name (`{`), a number, or a name without `(` (`true`, `null`): plain JSON.
+    if i == start || b[start].is_ascii_digit() {
         return (text, false);
     }
-    // `true`, `false`, `null` are JSON values, not wrappers.
-    let Some(inner) = t[ident..].trim_start().strip_prefix('(') else {
+    let open = skip_ws(i);
+    if b.get(open) != Some(&b'(') {
         return (text, false);
-    };
-    let mut inner = inner.trim_end();
-    inner = inner.strip_suffix(';').unwrap_or(inner).trim_end();
-    inner = inner.strip_suffix(')').unwrap_or(inner);
-    (inner, true)
+    }
+    let mut end = b.len();
+    for closer in [b';', b')'] {
+        while end > open + 1 && b[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        if end > open + 1 && b[end - 1] == closer {
+            end -= 1;
+        }
+    }
+    (&text[open + 1..end], true)
 }
 
 /// The table row for an item: `None` unless it is a document/XHR entry that failed (or any
@@ -218,7 +247,10 @@ pub fn select(item: &HarItem, sel: Select) -> Option<HarRow> {
         return None;
     }
     let o = &item.observation;
-    let diagnosis = crate::diagnose(o);
+    let mut diagnosis = crate::diagnose(o);
+    if item.class == ResourceClass::Xhr {
+        api_wording(&mut diagnosis);
+    }
     Some(HarRow {
         index: item.index,
         url: o.url.clone(),
@@ -227,7 +259,11 @@ pub fn select(item: &HarItem, sel: Select) -> Option<HarRow> {
         net_error: o.net_error.clone(),
         resource_type: item.class,
         started_at: o.observed_at.clone(),
-        evidence_headers: evidence_headers(o, &diagnosis),
+        evidence_headers: if ROW_CONTEXT {
+            evidence_headers(o, &diagnosis)
+        } else {
+            Vec::new()
+        },
         diagnosis,
         failed: item.failed,
         main_document: item.main_document,
@@ -238,6 +274,49 @@ pub fn select(item: &HarItem, sel: Select) -> Option<HarRow> {
         timings: item.timings.clone(),
         redirected_from: item.redirected_from.clone(),
     })
+}
+
+/// A failed XHR/fetch is a call the page's script made to an API, not a page the visitor
+/// opened: "This page doesn't exist on the website" misleads support. Without a vendor to
+/// name (`generic`, `blank`), the title says what failed in API terms. The message ids have
+/// no translation yet, so the extension shows the English text.
+fn api_wording(d: &mut Diagnosis) {
+    if !matches!(d.family.as_str(), "generic" | "blank") {
+        return;
+    }
+    let Some(code) = d.code else { return };
+    let (id, head, tail) = match (d.kind, code) {
+        (Kind::ClientError, 404 | 410) => (
+            "har_api_not_found",
+            "The API address the page called doesn't exist (error ",
+            ")",
+        ),
+        (Kind::Blocked, _) => (
+            "har_api_refused",
+            "The website's API refused the page's request (error ",
+            ")",
+        ),
+        (Kind::ClientError, _) => (
+            "har_api_rejected",
+            "The website's API rejected the page's request (error ",
+            ")",
+        ),
+        (Kind::ServerError, _) => (
+            "har_api_failed",
+            "The website's API failed (error ",
+            ") — it's not your device",
+        ),
+        _ => return,
+    };
+    let code = code.to_string();
+    let mut text = String::from(head);
+    text.push_str(&code);
+    text.push_str(tail);
+    d.title = Message {
+        id: id.into(),
+        text: text.into(),
+        args: vec![code],
+    };
 }
 
 /// The response headers named by the diagnosis' header evidence (`server: nginx`, a
@@ -806,7 +885,7 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
                                 format!("{}/{major}", name.to_ascii_lowercase())
                             });
                         }
-                        "pages" => {
+                        "pages" if ROW_CONTEXT => {
                             let pages: Value = map.next_value()?;
                             for p in pages.as_array().map_or(&[][..], Vec::as_slice) {
                                 let s = |k| p.get(k).and_then(Value::as_str);
@@ -858,7 +937,9 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
                 ctx.summary.skipped += 1;
                 continue;
             };
-            remember(&mut ctx.memory, &mut item);
+            if ROW_CONTEXT {
+                remember(&mut ctx.memory, &mut item);
+            }
             if item.failed {
                 ctx.summary.failed += 1;
                 if item.class != ResourceClass::Other {
@@ -1065,6 +1146,7 @@ fn entry(
     // the redirect chain look for it when the headers lack it (Firefox omits some).
     if let Some(r) = resp
         .str("redirectURL")
+        .filter(|_| ROW_CONTEXT)
         .map(str::trim)
         .filter(|r| !r.is_empty())
     {
@@ -1078,6 +1160,7 @@ fn entry(
     let t = e.obj("timings");
     let ms = |k: &'static str| {
         t.get(k)
+            .filter(|_| ROW_CONTEXT)
             .and_then(Value::as_f64)
             .filter(|v| v.is_finite() && *v >= 0.0)
             .map(|v| v as f32)
@@ -1092,6 +1175,7 @@ fn entry(
         receive: ms("receive"),
         total: e
             .get("time")
+            .filter(|_| ROW_CONTEXT)
             .and_then(Value::as_f64)
             .filter(|v| v.is_finite() && *v >= 0.0)
             .map(|v| v as f32),
@@ -1116,10 +1200,11 @@ fn entry(
         timings,
         server_ip: e
             .str("serverIPAddress")
+            .filter(|_| ROW_CONTEXT)
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| crate::report::clean(s, 64)),
-        page: e.opt_string("pageref"),
+        page: e.opt_string("pageref").filter(|_| ROW_CONTEXT),
         page_title: None,
         redirected_from: Vec::new(),
         main_document: false,
@@ -1139,7 +1224,7 @@ fn headers<'a>(o: &'a Rd<'a>) -> Vec<(&'a str, String)> {
         let value = match h.get("value") {
             None => String::new(),
             Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(parts)) if parts.iter().all(Value::is_string) => {
+            Some(Value::Array(parts)) => {
                 let mut joined = String::new();
                 for p in parts.iter().filter_map(Value::as_str) {
                     if !joined.is_empty() {
@@ -1245,21 +1330,31 @@ impl RawEntry<'_> {
     }
 }
 
-/// The URL's path ends in the extension of an image, style, script, font or media file.
+/// The URL's path ends in the extension of an image, style, script, font or media file. On
+/// bytes, as [`unwrap_text`].
 fn static_extension(url: &str) -> bool {
-    let path_start = url.find("://").map_or(0, |i| i + 3);
-    let rest = &url[path_start..];
-    let path = rest.find('/').map_or("", |i| &rest[i..]);
-    let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
-    let last = path.rsplit('/').next().unwrap_or("");
-    let Some((_, ext)) = last.rsplit_once('.') else {
+    let b = url.as_bytes();
+    let end = b
+        .iter()
+        .position(|&c| c == b'?' || c == b'#')
+        .unwrap_or(b.len());
+    let path = &b[..end];
+    // The last segment, when there is a path after `scheme://host`.
+    let slashes = path.iter().filter(|&&c| c == b'/').count();
+    let Some(seg) = path.rsplit(|&c| c == b'/').next().filter(|_| slashes >= 3) else {
+        return false;
+    };
+    let Some(dot) = seg.iter().rposition(|&c| c == b'.') else {
         return false;
     };
     const STATIC: [&str; 22] = [
         "png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico", "bmp", "css", "js", "mjs",
         "woff", "woff2", "ttf", "otf", "eot", "mp4", "webm", "mp3", "ogg", "map",
     ];
-    STATIC.iter().any(|s| ext.eq_ignore_ascii_case(s))
+    let ext = &seg[dot + 1..];
+    STATIC
+        .iter()
+        .any(|s| ext.eq_ignore_ascii_case(s.as_bytes()))
 }
 
 fn is_static_mime(m: &str) -> bool {

@@ -1054,17 +1054,17 @@ pub const NEVER_REPORTED: [&str; 6] = [
 /// `x-powered-by`, GitHub's `x-github-request-id`). The list is the signature data's own,
 /// public vendor header names: an allow-list still, never a deny-list.
 pub fn is_allowed_header(name: &str) -> bool {
-    let name = name.trim();
-    if NEVER_REPORTED.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-        return false;
-    }
-    ALLOWED_HEADERS.iter().any(|a| a.eq_ignore_ascii_case(name))
-        || crate::signatures::HEADER_IDS
-            .iter()
-            .any(|h| h.header.eq_ignore_ascii_case(name))
-        || crate::signatures::SIGNATURES
-            .iter()
-            .any(|s| s.headers.iter().any(|r| r.name.eq_ignore_ascii_case(name)))
+    // Every name in these tables is lower case.
+    let name = name.trim().to_ascii_lowercase();
+    let name = name.as_str();
+    !NEVER_REPORTED.contains(&name)
+        && (ALLOWED_HEADERS.contains(&name)
+            || crate::signatures::HEADER_IDS
+                .iter()
+                .any(|h| h.header == name)
+            || crate::signatures::SIGNATURES
+                .iter()
+                .any(|s| s.headers.iter().any(|r| r.name == name)))
 }
 
 /// Only the allow-listed headers ([`is_allowed_header`]), names lower-cased, at most a few

@@ -537,3 +537,42 @@ fn rows_carry_redirects_pages_and_repeats() {
         (None, Some(12.5), Some(9.0), Some(30.0))
     );
 }
+
+/// A failed XHR/fetch without a vendor to name is worded as the API call it is, not as a
+/// page the visitor opened; a document keeps the engine's page wording.
+#[test]
+fn api_failures_are_worded_as_api_failures() {
+    let entry = |rtype: &str, status: u16| {
+        format!(
+            r#"{{"_resourceType":"{rtype}","request":{{"url":"https://api.example/v1/items"}},"response":{{"status":{status},"headers":[{{"name":"content-type","value":"application/json"}}],"content":{{"mimeType":"application/json","text":"{{\"error\":\"x\"}}"}}}}}}"#
+        )
+    };
+    let har = format!(
+        r#"{{"log":{{"entries":[{},{},{},{}]}}}}"#,
+        entry("xhr", 404),
+        entry("fetch", 500),
+        entry("xhr", 403),
+        entry("document", 404)
+    );
+    let rows = har::diagnose_str(&har, false).unwrap();
+    let titles: Vec<&str> = rows
+        .iter()
+        .map(|r| r.diagnosis.title.text.as_ref())
+        .collect();
+    assert_eq!(
+        titles[..3],
+        [
+            "The API address the page called doesn't exist (error 404)",
+            "The website's API failed (error 500) — it's not your device",
+            "The website's API refused the page's request (error 403)",
+        ]
+    );
+    assert_eq!(rows[0].diagnosis.title.args, ["404"]);
+    // The page itself keeps the engine's wording, computed by the engine.
+    let (items, _) = scan(&har).unwrap();
+    assert_eq!(
+        rows[3].diagnosis.title,
+        gateway_doctor::diagnose(&items[3].observation).title
+    );
+    assert!(!titles[3].contains("API"));
+}
