@@ -683,8 +683,14 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn warn(&mut self, line: String) {
+    /// Keeps a warning line (the CLI prints them; WASM's `diagnoseHar` returns rows only, so
+    /// there the lines are not even formatted: see [`ROW_CONTEXT`]).
+    fn warn(&mut self, line: impl FnOnce() -> String) {
+        if !ROW_CONTEXT {
+            return;
+        }
         if self.summary.warnings.len() < MAX_WARNINGS {
+            let line = line();
             self.summary.warnings.push(line);
         } else {
             self.summary.more_warnings += 1;
@@ -851,10 +857,12 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
                             let v: Value = map.next_value()?;
                             let Some(v) = v.as_str() else {
                                 // A number (`1.2`) or another odd shape: it is only a label.
-                                ctx.warn(format!(
-                                    "log.version: {} (read as absent)",
-                                    invalid(&v, "a string").msg
-                                ));
+                                ctx.warn(|| {
+                                    format!(
+                                        "log.version: {} (read as absent)",
+                                        invalid(&v, "a string").msg
+                                    )
+                                });
                                 continue;
                             };
                             // The HAR spec says an empty version means 1.1.
@@ -931,7 +939,7 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
                 } else {
                     "entry skipped"
                 };
-                ctx.warn(format!("entry {index}: {b} ({what})"));
+                ctx.warn(|| format!("entry {index}: {b} ({what})"));
             }
             let Some(mut item) = item else {
                 ctx.summary.skipped += 1;
