@@ -402,7 +402,8 @@ fn temp_file() -> std::io::Result<std::fs::File> {
         .write(true)
         .create_new(true)
         .open(&path)?;
-    // Unix keeps the open file; elsewhere the removal fails and the file goes at exit.
+    // Unix keeps the open file and nothing is left behind; on Windows the removal fails while
+    // the file is open and it stays in the temporary directory.
     let _ = std::fs::remove_file(&path);
     Ok(f)
 }
