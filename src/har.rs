@@ -251,7 +251,7 @@ pub fn select(item: &HarItem, sel: Select) -> Option<HarRow> {
     if item.class == ResourceClass::Xhr {
         api_wording(&mut diagnosis);
     }
-    Some(HarRow {
+    let mut row = HarRow {
         index: item.index,
         url: o.url.clone(),
         method: o.method.clone(),
@@ -259,21 +259,28 @@ pub fn select(item: &HarItem, sel: Select) -> Option<HarRow> {
         net_error: o.net_error.clone(),
         resource_type: item.class,
         started_at: o.observed_at.clone(),
-        evidence_headers: if ROW_CONTEXT {
-            evidence_headers(o, &diagnosis)
-        } else {
-            Vec::new()
-        },
+        evidence_headers: Vec::new(),
         diagnosis,
         failed: item.failed,
-        main_document: item.main_document,
-        repeat_of: item.repeat_of,
-        page: item.page.clone(),
-        page_title: item.page_title.clone(),
-        server_ip: item.server_ip.clone(),
-        timings: item.timings.clone(),
-        redirected_from: item.redirected_from.clone(),
-    })
+        main_document: false,
+        repeat_of: None,
+        page: None,
+        page_title: None,
+        server_ip: None,
+        timings: Timings::default(),
+        redirected_from: Vec::new(),
+    };
+    if ROW_CONTEXT {
+        row.evidence_headers = evidence_headers(o, &row.diagnosis);
+        row.main_document = item.main_document;
+        row.repeat_of = item.repeat_of;
+        row.page = item.page.clone();
+        row.page_title = item.page_title.clone();
+        row.server_ip = item.server_ip.clone();
+        row.timings = item.timings.clone();
+        row.redirected_from = item.redirected_from.clone();
+    }
+    Some(row)
 }
 
 /// A failed XHR/fetch is a call the page's script made to an API, not a page the visitor
@@ -1084,6 +1091,9 @@ fn entry(
     browser: Option<&str>,
     streamed: bool,
 ) -> (Option<HarItem>, Option<Bad>) {
+    // Only the CLI streams (and so cuts strings); knowing it at compile time keeps the
+    // cut-mark handling out of the WASM build.
+    let streamed = streamed && cfg!(not(target_arch = "wasm32"));
     let slot = Slot::default();
     let e = Rd::root(v, "a HAR entry object", &slot);
     if !v.is_object() {
