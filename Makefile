@@ -107,7 +107,7 @@ test: setup fmt clippy clippy-wasm test-rust wasm size licenses audit package we
 	@printf '\n==> make test: all steps passed\n'
 
 # Until scripts/demo.mjs exists (the extension walk-through), the demo runs the CLI over the
-# sample pages in tests/fixtures and prints one diagnosis line per page.
+# real pages in tests/corpus and prints one diagnosis line per page.
 demo: build
 	@if [ -f scripts/demo.mjs ]; then $(ENV) node scripts/demo.mjs; \
 	 else scripts/demo-cli.sh; fi

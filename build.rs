@@ -30,6 +30,8 @@ struct EngineFile {
     code_before: Vec<String>,
     retry_after: Vec<String>,
     code_variants: BTreeMap<String, String>,
+    #[serde(default)]
+    client_faults: BTreeMap<String, String>,
     auto_message: Vec<AutoMessage>,
     header_id: Vec<HeaderId>,
     page_id: Vec<PageId>,
@@ -96,6 +98,7 @@ struct SignatureIn {
     min_score: Option<i32>,
     priority: Option<i32>,
     max_text: Option<u32>,
+    needs_header: Option<bool>,
     unless: Option<Vec<String>>,
     title: Option<String>,
     summary: Option<String>,
@@ -854,6 +857,21 @@ fn main() {
     for p in &engine.retry_after {
         ctx.pattern(p, ROLE_RETRY, "engine.toml retry_after");
     }
+    writeln!(out, "pub static CLIENT_FAULTS: &[(u16, Fault)] = &[").unwrap();
+    for (code, f) in &engine.client_faults {
+        let c: u16 = code
+            .parse()
+            .ok()
+            .filter(|c| (400..=499).contains(c))
+            .unwrap_or_else(|| {
+                fail(format!(
+                    "engine.toml client_faults: {code:?} is not a 4xx code"
+                ))
+            });
+        let fault = lookup(FAULTS, f, "fault", "engine.toml client_faults");
+        writeln!(out, "  ({c}, {fault}),").unwrap();
+    }
+    writeln!(out, "];").unwrap();
     writeln!(out, "pub static CODE_VARIANTS: &[(u32, &str)] = &[").unwrap();
     for (code, v) in &engine.code_variants {
         let c: u32 = code
@@ -992,6 +1010,12 @@ fn main() {
                 }
                 unless.push(ctx.pattern(p, ROLE_PHRASE, &whr).to_string());
             }
+            let needs_header = s.needs_header.unwrap_or(false);
+            if needs_header && s.header.is_empty() {
+                fail(format!(
+                    "{whr}: needs_header without a header rule could never be confirmed"
+                ));
+            }
             if s.body.is_empty() && s.header.is_empty() {
                 fail(format!(
                     "{whr}: a signature needs at least one body or header rule"
@@ -1114,7 +1138,7 @@ fn main() {
                 .unwrap_or_else(|| "None".into());
             writeln!(
                 sigs,
-                "  SignatureDef {{\n    id: {:?}, family: {family}, status: &{ranges:?}, status_none: {none},\n    kind: {kind}, fault: {fault}, variant: {:?}, variants: &[{variants}],\n    code_from_page: {code_from_page}, min_score: {min_score}, priority: {}, max_text: {:?},\n    unless: &[{}], title: {title}, summary: {summary}, remedies: {rem},\n    body: &[\n{body}    ],\n    headers: &[\n{headers}    ],\n  }},",
+                "  SignatureDef {{\n    id: {:?}, family: {family}, status: &{ranges:?}, status_none: {none},\n    kind: {kind}, fault: {fault}, variant: {:?}, variants: &[{variants}],\n    code_from_page: {code_from_page}, min_score: {min_score}, priority: {}, max_text: {:?},\n    needs_header: {needs_header}, unless: &[{}], title: {title}, summary: {summary}, remedies: {rem},\n    body: &[\n{body}    ],\n    headers: &[\n{headers}    ],\n  }},",
                 s.id,
                 s.variant,
                 s.priority.unwrap_or(0),

@@ -1,7 +1,7 @@
 //! Native throughput and latency of `diagnose`, run by `make bench` (scripts/bench.sh).
 //!
 //! Reads `target/bench/corpus.json` (written by `node scripts/bench.mjs corpus`: every fixture
-//! in tests/fixtures, every page of the shared corpus, synthetic 64 KB pages and the
+//! in tests/fixtures, every page of tests/corpus, synthetic 64 KB pages and the
 //! adversarial inputs), so the native, WASM and JavaScript numbers are measured on exactly
 //! the same bytes. Writes `target/bench/native.json`, which also carries each page's
 //! family/kind/code so the JS side can check it gets identical answers.

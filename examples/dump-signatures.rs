@@ -42,6 +42,7 @@ fn main() {
                 "min_score": s.min_score,
                 "priority": s.priority,
                 "max_text": s.max_text,
+                "needs_header": s.needs_header,
                 "unless": s.unless,
                 "body": s.body.iter().map(|b| json!({
                     "patterns": b.patterns,
@@ -100,6 +101,7 @@ fn main() {
         },
         "patterns": sig::PATTERNS,
         "pattern_roles": sig::PATTERN_ROLES,
+        "client_faults": sig::CLIENT_FAULTS.iter().map(|(c, f)| json!([c, f])).collect::<Vec<_>>(),
         "code_variants": sig::CODE_VARIANTS.iter().map(|(c, v)| json!([c, v])).collect::<Vec<_>>(),
         "families": families,
         "signatures": signatures,

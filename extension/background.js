@@ -192,9 +192,9 @@ async function readBody(tabId, details, obs) {
 
 async function setBadge(tabId, diagnosis, obs) {
   const b = badgeFor(diagnosis, obs);
-  const title = b
-    ? `Gateway Doctor — ${t(diagnosis.title && diagnosis.title.id, diagnosis.title && diagnosis.title.args,
-      (diagnosis.title && diagnosis.title.text) || '')}`
+  // No title yet (the status-only badge): the manifest's default title.
+  const title = b && diagnosis.title
+    ? `Gateway Doctor — ${t(diagnosis.title.id, diagnosis.title.args, diagnosis.title.text || '')}`
     : '';
   try {
     // Title first, text last: calls are handled in order, so whoever sees the text also sees
@@ -275,6 +275,14 @@ async function recordFailure(tabId, requestId, obs, { eventTime, partial = false
     debug.staleDropped += 1;
     return false;
   }
+  if (requestId && !shownAt.has(requestId) && !partial) {
+    // The first diagnosis of this response is shown at once, ahead of the state chain (which may
+    // be busy with the previous page's storage writes); the chain step below shows it again, so
+    // a forget of the previous page queued before it cannot leave it cleared.
+    await setBadge(tabId, diagnosis, obs);
+    shownAt.set(requestId, Date.now());
+    if (shownAt.size > 256) shownAt.delete(shownAt.keys().next().value);
+  }
   let written = false;
   await updateTabState(tabId, async (cur) => {
     // Checked again inside the chain: a newer request may have started during the awaits above.
@@ -285,8 +293,8 @@ async function recordFailure(tabId, requestId, obs, { eventTime, partial = false
     // The badge inside the chain step: a forget queued behind this write cannot clear it after.
     await setBadge(tabId, diagnosis, obs);
     const badgeAt = Date.now();
-    const firstBadgeAt = cur && cur.requestId === requestId && cur.timing && cur.timing.first_badge_at
-      ? cur.timing.first_badge_at : badgeAt;
+    const firstBadgeAt = (requestId && shownAt.get(requestId)) ||
+      (cur && cur.requestId === requestId && cur.timing && cur.timing.first_badge_at) || badgeAt;
     written = true;
     return {
       tabId,
@@ -310,6 +318,8 @@ async function recordFailure(tabId, requestId, obs, { eventTime, partial = false
         first_badge_at: firstBadgeAt,
         badge_ms: Math.max(0, firstBadgeAt - (eventTime || firstBadgeAt)),
         final_ms: badgeAt - (eventTime || badgeAt),
+        // When this worker instance started (a cold start is part of the time to the badge).
+        worker_started_at: Math.round(performance.timeOrigin),
         ...phases,
         diagnose_ms: Math.round(diagnoseMs * 100) / 100,
       },
@@ -322,6 +332,9 @@ async function recordFailure(tabId, requestId, obs, { eventTime, partial = false
   if (!partial) await Promise.all([recordSiteFailure(originOf(obs.url)), bumpStats('diagnoses')]);
   return true;
 }
+
+// When each response's first badge was shown (requestId → ms), bounded.
+const shownAt = new Map();
 
 // Header-only observations of responses ≥ 400 by requestId, so that a response whose body then
 // fails (connection reset mid-body) is still diagnosed as the HTTP failure it was. Bounded.
@@ -342,8 +355,23 @@ async function onHeadersReceived(details) {
   const obs = fromResponse(details);
   failedHeaders.set(details.requestId, obs);
   if (failedHeaders.size > 64) failedHeaders.delete(failedHeaders.keys().next().value);
+  // Only where the status alone cannot be a false alarm: a 403, 429 or 503 may be an anti-bot
+  // check ("Just a moment…"), recognised by its text, which gets no badge at all; a 511 is a
+  // captive portal. Those wait for the page.
+  if (!earlyStatus(obs.status)) return;
+  if (!shownAt.has(details.requestId) && latestRequest.get(tabId) === details.requestId) {
+    // The status at once, in the neutral colour, before the engine (which a worker just woken
+    // for this response may still be compiling) has said whose fault it is.
+    await setBadge(tabId, { kind: 'server_error', code: obs.status, fault: 'unknown' }, obs);
+    shownAt.set(details.requestId, Date.now());
+  }
   const full = { ...obs, ...(await env()) };
   await recordFailure(tabId, details.requestId, full, { eventTime: details.timeStamp, partial: true });
+}
+
+/** Statuses shown from the headers alone, before the page is read (see onHeadersReceived). */
+function earlyStatus(status) {
+  return status >= 500 && status <= 599 && status !== 503 && status !== 511;
 }
 
 async function onCompleted(details) {

@@ -71,6 +71,11 @@ async function main() {
     const cold = await badgeTimes(ext, { cold: true });
     console.log(`onCompleted → badge, worker stopped: ${stats(cold)}`);
     console.log(`  medians: event→handler ${phases(cold)}`);
+    // Where a cold start's time goes: the worker starting at all (the browser's part) and, from
+    // its start, to the first badge (ours: script, engine, handler).
+    const med = (f) => fmt(percentile(cold.phases.map(f).filter(Number.isFinite), 50));
+    console.log(`  cold start medians: onCompleted → worker started ${med((p) => p.worker_started_at - p.event_at)}, ` +
+      `worker started → first badge ${med((p) => p.first_badge_at - p.worker_started_at)}`);
 
     plain = await launch({ zoo, extension: false });
     const rounds = Math.max(N, 40);

@@ -1,5 +1,5 @@
 // Shared by the benchmark (scripts/bench.sh), the JS baseline generator and the JS parity /
-// baseline tests: a TOML reader for the subset our data files use, the fixture and shared
+// baseline tests: a TOML reader for the subset our data files use, the fixture and real-page
 // corpus loaders, and the wasm loader for Node.
 //
 // Plain ES module, no npm dependencies: it runs before `npm ci` has happened and in CI.
@@ -239,9 +239,17 @@ export async function loadWasm(pkgDir = PKG_DIR) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Corpus: one observation per page, from tests/fixtures/<case>/ and /work/shared/corpus.
+// Corpus: one observation per page, from tests/fixtures/<case>/ and tests/corpus/ (real pages,
+// provenance in tests/corpus/README.md). Both are part of the repository, so a missing folder
+// throws: a test or benchmark must never quietly run on fewer pages.
 
-export const SHARED_CORPUS = process.env.GD_SHARED_CORPUS || path.resolve(ROOT, '..', 'shared', 'corpus');
+// GD_CORPUS points at another corpus of the same layout (cases.json + pages/).
+export const CORPUS_DIR = process.env.GD_CORPUS || path.join(ROOT, 'tests', 'corpus');
+
+/** Throws unless `file` exists; `what` says which part of the repository is missing. */
+function requireFile(file, what) {
+  if (!fs.existsSync(file)) throw new Error(`${file} missing: ${what} is part of the repository`);
+}
 
 /**
  * Every golden fixture as `{ name, dir, bodyFile, observation, expect }`. The observation is
@@ -249,7 +257,7 @@ export const SHARED_CORPUS = process.env.GD_SHARED_CORPUS || path.resolve(ROOT, 
  * table is a BTreeMap there), body read as UTF-8 with invalid bytes replaced.
  */
 export function loadFixtures(root = path.join(ROOT, 'tests', 'fixtures')) {
-  if (!fs.existsSync(root)) return [];
+  requireFile(root, 'the golden fixture folder');
   return fs.readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
@@ -269,10 +277,10 @@ export function loadFixtures(root = path.join(ROOT, 'tests', 'fixtures')) {
     });
 }
 
-/** The shared real-page corpus as `{ name, bodyFile, observation, expect }`, or [] if absent. */
-export function loadSharedCorpus(root = SHARED_CORPUS) {
+/** The real-page corpus as `{ name, bodyFile, observation, expect }`; throws if it is absent. */
+export function loadCorpus(root = CORPUS_DIR) {
   const list = path.join(root, 'cases.json');
-  if (!fs.existsSync(list)) return [];
+  requireFile(list, 'the real-page corpus');
   return JSON.parse(fs.readFileSync(list, 'utf8')).map((c) => {
     const bodyFile = path.join(root, c.file);
     const observation = {

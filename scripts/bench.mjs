@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The Node half of `make bench` (scripts/bench.sh runs the steps in order):
 //
-//   node scripts/bench.mjs corpus    write target/bench/corpus.json: every fixture, every shared
-//                                    corpus page, synthetic 64 KB pages, adversarial inputs
+//   node scripts/bench.mjs corpus    write target/bench/corpus.json: every fixture, every
+//                                    tests/corpus page, synthetic 64 KB pages, adversarial inputs
 //   node scripts/bench.mjs js        time the WASM build (extension/pkg, under Node) and the
 //                                    generated JS RegExp baseline on the same corpus; check both
 //                                    give the native results (target/bench/native.json)
@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT, loadFixtures, loadSharedCorpus, loadWasm } from './bench-lib.mjs';
+import { ROOT, loadFixtures, loadCorpus, loadWasm } from './bench-lib.mjs';
 
 const OUT = path.join(ROOT, 'target', 'bench');
 const KB = 1024;
@@ -97,13 +97,12 @@ function corpus() {
   const tables = fs.existsSync(path.join(OUT, 'signatures.json')) ? read('signatures.json') : null;
   const cap = tables?.body_cap ?? 256 * KB;
   const fixtures = loadFixtures().map((p) => ({ name: `fixtures/${p.name}`, observation: p.observation }));
-  const shared = loadSharedCorpus().map((p) => ({ name: p.name, observation: p.observation }));
-  if (shared.length === 0) console.error('bench: note: shared corpus not found (../shared/corpus); fixtures only');
-  const pages = [...fixtures, ...shared, ...synthetic()];
+  const real = loadCorpus().map((p) => ({ name: p.name, observation: p.observation }));
+  const pages = [...fixtures, ...real, ...synthetic()];
   const adv = adversarial(cap);
   write('corpus.json', { pages, adversarial: adv });
   const bytes = pages.reduce((n, p) => n + Buffer.byteLength(p.observation.body ?? ''), 0);
-  console.log(`bench corpus: ${fixtures.length} fixtures + ${shared.length} corpus pages + 3 synthetic = ${pages.length} pages, ${(bytes / KB).toFixed(0)} KB; ${adv.length} adversarial inputs`);
+  console.log(`bench corpus: ${fixtures.length} fixtures + ${real.length} corpus pages + 3 synthetic = ${pages.length} pages, ${(bytes / KB).toFixed(0)} KB; ${adv.length} adversarial inputs`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,7 +294,7 @@ function summary() {
     generated_at: new Date().toISOString(),
     machine: { cpus: os.cpus().length, loadavg_1m: +os.loadavg()[0].toFixed(2), node: process.version,
       note: 'figures are wall-clock on a shared machine: a load average above the CPU count slows every engine alike' },
-    corpus: { pages: native.pages, bytes: native.bytes, note: 'tests/fixtures + shared corpus + 3 synthetic pages of up to 64 KB' },
+    corpus: { pages: native.pages, bytes: native.bytes, note: 'tests/fixtures + tests/corpus + 3 synthetic pages of up to 64 KB' },
     native: strip(native),
     wasm: strip(wasm),
     js_baseline: strip(base),

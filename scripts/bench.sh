@@ -3,7 +3,7 @@
 # same corpus, with the goals checked. Writes target/bench/summary.json and prints it.
 #
 #   1. dump the compiled signature tables and generate the JS RegExp baseline from them
-#   2. write the shared corpus (fixtures, real pages, synthetic 64 KB pages, adversarial inputs)
+#   2. write the corpus every engine times (fixtures, real pages, synthetic 64 KB pages, adversarial inputs)
 #   3. native: cargo bench --profile bench-native --bench engine (release + unwind, see Cargo.toml)
 #   4. WASM + baseline under Node, each checked to give the native family/kind/code on every page
 #   5. summary + goals (WASM >= 3x baseline, p99 <= 200 µs up to 64 KB, .wasm <= 250 KB)

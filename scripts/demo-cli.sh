@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # `make demo` fallback until scripts/demo.mjs (the extension walk-through) exists: runs the
-# native CLI over the sample pages and prints one diagnosis line per page.
-# Pages: tests/fixtures/cases.json when present (corpus schema: file, status, headers), else
-# every file under tests/fixtures (a 3-digit number in the name is taken as the status), else
-# the shared corpus beside the repository.
+# native CLI over the real pages of tests/corpus (each with the status and headers its
+# cases.json lists) and prints one diagnosis line per page.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -21,18 +19,9 @@ from_cases() {  # $1 = cases.json, $2 = base dir of its files
     }' "$1" "$2"
 }
 
-if [ -f tests/fixtures/cases.json ]; then
-  LIST="$(from_cases tests/fixtures/cases.json tests/fixtures)"
-elif [ -d tests/fixtures ] && [ -n "$(find tests/fixtures -type f -not -name '*.json' | head -1)" ]; then
-  LIST="$(find tests/fixtures -type f -not -name '*.json' | sort | while read -r f; do
-    printf '%s\t%s\n' "$f" "$(basename "$f" | grep -oE '(^|[^0-9])[1-5][0-9]{2}([^0-9]|$)' | grep -oE '[0-9]{3}' | head -1 || true)"
-  done | sed 's/\t$/\t-/')"
-elif [ -f ../shared/corpus/cases.json ]; then
-  LIST="$(from_cases ../shared/corpus/cases.json ../shared/corpus)"
-else
-  echo "demo: no sample pages found (tests/fixtures or ../shared/corpus)" >&2
-  exit 1
-fi
+# The corpus is part of the repository: without it the demo has nothing to show, so it fails.
+[ -f tests/corpus/cases.json ] || { echo "demo: tests/corpus/cases.json missing" >&2; exit 1; }
+LIST="$(from_cases tests/corpus/cases.json tests/corpus)"
 
 n=0
 while IFS=$'\t' read -r -a row; do

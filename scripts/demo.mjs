@@ -47,9 +47,6 @@ async function main() {
     { label: 'connection refused', url: `http://127.0.0.1:${h.refusedPort}/`, status: '—', expect: { badge: 'OFF' } },
     { label: 'DNS failure', url: 'http://broken.test/', status: '—', expect: { badge: 'DNS' } },
   ];
-  if (h.zoo.missingPages.length) {
-    console.log(`(corpus not found, skipped: ${h.zoo.missingPages.join(', ')})\n`);
-  }
 
   const rows = [];
   let problems = 0;

@@ -54,6 +54,7 @@ export function generate(t) {
     patterns: t.patterns,
     pattern_roles: t.pattern_roles,
     code_variants: Object.fromEntries(t.code_variants),
+    client_faults: Object.fromEntries(t.client_faults),
     signatures: t.signatures.map((s) => ({ ...s, variants: Object.fromEntries(s.variants) })),
     net_errors: t.net_errors,
     fallbacks: t.fallbacks,
@@ -149,9 +150,10 @@ function derivedKind(status, code) {
   if (c >= 400 && c <= 499) return 'client_error';
   return 'server_error';
 }
-function defaultFault(kind, family) {
+function defaultFault(kind, family, status) {
   if (kind === 'server_error') return T.families[family];
-  if (kind === 'blocked' || kind === 'client_error') return 'site';
+  if (kind === 'client_error') return T.client_faults[status] ?? 'site';
+  if (kind === 'blocked') return 'site';
   if (kind === 'challenge' || kind === 'ok') return 'none';
   return 'network';
 }
@@ -216,6 +218,7 @@ export function diagnose(obs) {
       if (s.max_text != null && textBytes > s.max_text) return;
       let score = 0;
       let bodyHit = false;
+      let headerHit = false;
       let variant = null;
       if (bodyAllowed) {
         for (const r of s.body) {
@@ -232,23 +235,34 @@ export function diagnose(obs) {
         const v = v0.trim().toLowerCase();
         const hit = r.op === 'present' ? v.length > 0 : r.op === 'equals' ? v === r.value
           : r.op === 'prefix' ? v.startsWith(r.value) : v.includes(r.value);
-        if (hit) { score += r.weight; variant = variant ?? r.variant; }
+        if (hit) { score += r.weight; variant = variant ?? r.variant; headerHit = true; }
       }
       if (score > 0 && status !== null && status >= 400) score += 2;
       if (score < s.min_score) return;
       const key = [s.priority, bodyHit ? 1 : 0, score];
       if (!best || key[0] > best.key[0] || (key[0] === best.key[0] && (key[1] > best.key[1] || (key[1] === best.key[1] && key[2] > best.key[2])))) {
-        best = { idx, key, variant };
+        best = { idx, key, variant, headerHit };
       }
     });
   }
 
   if (best) {
     const s = T.signatures[best.idx];
-    const code = s.code_from_page ? (pageCode ?? status) : (status ?? pageCode);
+    // The badge shows the HTTP status; the page's code only names the variant.
+    const code = status ?? pageCode;
+    const variantCode = s.code_from_page ? (pageCode ?? status) : code;
     const kind = s.kind ?? derivedKind(status, code);
-    const variant = best.variant ?? (code !== null ? s.variants[code] : undefined) ?? s.variant ?? (code !== null ? T.code_variants[code] : undefined) ?? null;
-    return { kind, family: s.family, code, variant, fault: s.fault ?? defaultFault(kind, s.family) };
+    const fault = s.fault ?? defaultFault(kind, s.family, status);
+    // A page only a header can prove (or one blaming the CDN) without that header, or printing
+    // another HTTP code than the status, only looks like the vendor's: generic, fault site.
+    const contradicted = s.needs_header && status !== null && pageCode !== null
+      && pageCode >= 100 && pageCode <= 599 && pageCode !== status;
+    if (contradicted || ((s.needs_header || fault === 'cdn') && !best.headerHit)) {
+      const k = s.kind === 'challenge' || s.kind === 'blocked' ? s.kind : derivedKind(status, code);
+      return { kind: k, family: 'generic', code, variant: 'looks-like-' + s.family, fault: defaultFault(k, 'generic', status) };
+    }
+    const variant = best.variant ?? (variantCode !== null ? s.variants[variantCode] : undefined) ?? s.variant ?? (code !== null ? T.code_variants[code] : undefined) ?? null;
+    return { kind, family: s.family, code, variant, fault };
   }
   const empty = !norm.visible;
   const fb = T.fallbacks.find((f) => (status !== null ? inRanges(f.status, status) : f.status_none)
@@ -257,7 +271,8 @@ export function diagnose(obs) {
   const kind = fb.kind ?? derivedKind(status, code);
   const variant = fb.variant ?? (kind === 'ok' || code === null ? null : T.code_variants[code] ?? null);
   if (kind === 'ok') code = null;
-  return { kind, family: fb.family, code, variant, fault: fb.fault };
+  const fault = kind === 'client_error' && fb.fault === 'site' ? (T.client_faults[status] ?? 'site') : fb.fault;
+  return { kind, family: fb.family, code, variant, fault };
 }
 `;
 }

@@ -44,10 +44,22 @@ fn derived_kind(status: Option<u16>, code: Option<u32>) -> Kind {
     }
 }
 
-fn default_fault(kind: Kind, family: &sig::FamilyDef) -> Fault {
+/// Ceiling on the confidence of a page that only looks like a vendor's (see `needs_header`).
+const LOOKALIKE_CONFIDENCE: f32 = 0.45;
+
+/// The side a 4xx status puts the failure on when no signature says otherwise: a request
+/// too slow or too large is the visitor's (engine.toml `client_faults`), the rest the site's.
+fn client_fault(status: Option<u16>) -> Fault {
+    status
+        .and_then(|st| sig::CLIENT_FAULTS.iter().find(|(c, _)| *c == st))
+        .map_or(Fault::Site, |(_, f)| *f)
+}
+
+fn default_fault(kind: Kind, family: &sig::FamilyDef, status: Option<u16>) -> Fault {
     match kind {
         Kind::ServerError => family.fault,
-        Kind::Blocked | Kind::ClientError => Fault::Site,
+        Kind::ClientError => client_fault(status),
+        Kind::Blocked => Fault::Site,
         Kind::Challenge | Kind::Ok => Fault::None,
         Kind::NetworkError => Fault::Network,
     }
@@ -88,6 +100,8 @@ struct Fired {
     sig: usize,
     score: i32,
     body_hit: bool,
+    /// One of the signature's header rules matched: network evidence, not page text.
+    header_hit: bool,
     variant: Option<&'static str>,
     evidence: Vec<Evidence>,
 }
@@ -157,6 +171,7 @@ fn evaluate(
         sig: idx,
         score: 0,
         body_hit: false,
+        header_hit: false,
         variant: None,
         evidence: Vec::new(),
     };
@@ -194,6 +209,7 @@ fn evaluate(
             continue;
         };
         if header_matches(rule, lower) {
+            f.header_hit = true;
             f.score += rule.weight;
             f.variant = f.variant.or(rule.variant);
             f.evidence.push(Evidence {
@@ -400,16 +416,100 @@ fn from_signature(
     let s = &sig::SIGNATURES[f.sig];
     let family = &sig::FAMILIES[s.family as usize];
     let status = obs.status.map(u32::from);
-    let code = if s.code_from_page {
+    // The badge and `code` show the real HTTP status whenever there is one: the status comes
+    // from the network, the page is text the site chose (a 404 whose body is a copy of
+    // Cloudflare's 521 page is a 404). The page's own code only names the variant
+    // ("Error 1016" sent with 530) and stands in when no status is known.
+    let code = status.or(page_code);
+    let variant_code = if s.code_from_page {
         page_code.or(status)
     } else {
-        status.or(page_code)
+        code
     };
+    if let (Some(st), Some(pc)) = (status, page_code) {
+        if pc != st && s.code_from_page {
+            evidence.push(Evidence {
+                source: EvidenceSource::Body,
+                detail: format!("the page shows error {pc}"),
+                signature: Some(s.id.to_string()),
+            });
+        }
+    }
     let kind = s.kind.unwrap_or_else(|| derived_kind(obs.status, code));
-    let fault = s.fault.unwrap_or_else(|| default_fault(kind, family));
+    let fault = s
+        .fault
+        .unwrap_or_else(|| default_fault(kind, family, obs.status));
+    let confidence = (sig::CONFIDENCE_BASE + sig::CONFIDENCE_PER_POINT * f.score as f32)
+        .min(sig::CONFIDENCE_CAP);
+
+    // Evidence that disagrees: a page that only a header can prove (Cloudflare's own pages),
+    // or that blames a CDN, is not believed on its text alone, nor when it prints an HTTP code
+    // other than the status the network delivered.
+    let contradicted = match (status, page_code) {
+        (Some(st), Some(pc)) => s.needs_header && (100..=599).contains(&pc) && pc != st,
+        _ => false,
+    };
+    let unproven = (s.needs_header || fault == Fault::Cdn) && !f.header_hit;
+    if contradicted || unproven {
+        evidence.extend(f.evidence);
+        let proof: Vec<String> = s
+            .headers
+            .iter()
+            .map(|h| match h.op {
+                HeaderOp::Present => h.name.to_string(),
+                _ => format!("{}: {}", h.name, h.value),
+            })
+            .collect();
+        evidence.push(if contradicted {
+            Evidence {
+                source: EvidenceSource::Status,
+                detail: format!(
+                    "the page says {} but the HTTP status is {}: it only looks like {}'s page",
+                    page_code.unwrap_or(0),
+                    status.unwrap_or(0),
+                    family.name
+                ),
+                signature: Some(format!("looks-like:{}", s.id)),
+            }
+        } else {
+            Evidence {
+                source: EvidenceSource::Header,
+                detail: format!(
+                    "no {} header confirms it: the page only looks like {}'s",
+                    clip(&proof.join(" or "), 120),
+                    family.name
+                ),
+                signature: Some(format!("looks-like:{}", s.id)),
+            }
+        });
+        let generic = sig::family("generic").unwrap_or(family);
+        let kind = match s.kind {
+            Some(k @ (Kind::Challenge | Kind::Blocked)) => k,
+            _ => derived_kind(obs.status, code),
+        };
+        let auto = auto_message(code, kind);
+        return finish(
+            obs,
+            Plan {
+                kind,
+                family: generic,
+                variant: Some(format!("looks-like-{}", family.id)),
+                code,
+                fault: default_fault(kind, generic, obs.status),
+                confidence: confidence.min(LOOKALIKE_CONFIDENCE),
+                title: auto.title,
+                summary: auto_summary(auto, generic),
+                remedies: auto.remedies,
+                retry,
+            },
+        );
+    }
+
     let variant = f
         .variant
-        .or_else(|| code.and_then(|c| s.variants.iter().find(|(k, _)| *k == c).map(|(_, v)| *v)))
+        .or_else(|| {
+            variant_code.and_then(|c| s.variants.iter().find(|(k, _)| *k == c).map(|(_, v)| *v))
+        })
         .or(s.variant)
         .or_else(|| code_variant(code))
         .map(str::to_string);
@@ -417,8 +517,6 @@ fn from_signature(
     // declares); the same vendor's 404 or 403 page gets the generic texts for that code.
     let own = s.kind.is_some() || kind == Kind::ServerError;
     let auto = auto_message(code, kind);
-    let confidence = (sig::CONFIDENCE_BASE + sig::CONFIDENCE_PER_POINT * f.score as f32)
-        .min(sig::CONFIDENCE_CAP);
     evidence.extend(f.evidence);
     finish(
         obs,
@@ -496,7 +594,11 @@ fn from_fallback(
                 })
                 .map(str::to_string),
             code: if kind == Kind::Ok { None } else { code },
-            fault: fb.fault,
+            fault: if kind == Kind::ClientError && fb.fault == Fault::Site {
+                client_fault(obs.status)
+            } else {
+                fb.fault
+            },
             confidence: fb.confidence,
             title: fb.title.unwrap_or(auto.title),
             summary: fb.summary.unwrap_or(auto_summary(auto, family)),
@@ -821,5 +923,54 @@ mod tests {
             );
             assert!(d.remedies.is_empty());
         }
+    }
+
+    /// Issue 14 §2: what the evidence says when the page and the network disagree.
+    #[test]
+    fn disagreeing_evidence_is_named() {
+        let cf502 = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>";
+        let mut o = obs(Some(502), cf502);
+        o.headers = vec![Header::new("Server", "nginx")];
+        let d = diagnose(&o);
+        assert_eq!(
+            (d.family.as_str(), d.fault, d.code),
+            ("generic", Fault::Site, Some(502))
+        );
+        assert_eq!(d.variant.as_deref(), Some("looks-like-cloudflare-cdn"));
+        assert!(d.confidence <= LOOKALIKE_CONFIDENCE);
+        assert!(
+            d.evidence.iter().any(|e| e.source == EvidenceSource::Header
+                && e.detail.contains("server: cloudflare")
+                && e.detail.contains("only looks like Cloudflare")),
+            "{:#?}",
+            d.evidence
+        );
+        assert_ne!(d.remedies[0].id, "check_provider_status");
+        // With Cloudflare's header the same page is Cloudflare's own failure.
+        o.headers = vec![Header::new("Server", "cloudflare")];
+        assert_eq!(diagnose(&o).fault, Fault::Cdn);
+
+        // A Cloudflare 521 page sent with 404: the badge says 404 and the evidence says why.
+        let page521 = "<title>Web server is down | example.com | Cloudflare</title><h1>Error 521</h1> Ray ID: 7a8b9c0d1e2f3a4b Web server is down Cloudflare Ray ID: 7a8b9c0d1e2f3a4b Performance &amp; security by Cloudflare";
+        let mut o = obs(Some(404), page521);
+        o.headers = vec![
+            Header::new("server", "cloudflare"),
+            Header::new("cf-ray", "7a8b9c0d1e2f3a4b-FRA"),
+        ];
+        let d = diagnose(&o);
+        assert_eq!(
+            (d.kind, d.code, d.family.as_str()),
+            (Kind::ClientError, Some(404), "generic")
+        );
+        assert!(
+            d.evidence.iter().any(|e| e.source == EvidenceSource::Status
+                && e.detail.contains("says 521 but the HTTP status is 404")),
+            "{:#?}",
+            d.evidence
+        );
+        assert!(
+            d.remedies.iter().all(|r| r.id != "wait_and_retry"),
+            "no auto-retry on a 404"
+        );
     }
 }

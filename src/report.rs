@@ -75,6 +75,8 @@ pub struct BodySummary {
     pub excerpt: Option<String>,
     /// The visible text's length as the engine measures it (see [`ReportResponse`]).
     pub text_length: Option<u64>,
+    /// The first error code the page prints, as the engine reads it (see [`ReportResponse`]).
+    pub page_code: Option<u32>,
 }
 
 /// The [`BodySummary`] of a body: what [`build`] reports of it, computed once.
@@ -85,12 +87,20 @@ pub fn body_summary(body: &str) -> BodySummary {
         blank: body.trim().is_empty(),
         excerpt: (!e.is_empty()).then_some(e),
         text_length: text_length_of(body),
+        page_code: page_code_of(body),
     }
 }
 
 /// The text length a report records of a body: `None` for a blank one.
 fn text_length_of(body: &str) -> Option<u64> {
     (!body.trim().is_empty()).then(|| text_length(body) as u64)
+}
+
+/// The first error code the page prints ("Error 1020", "502 Bad Gateway"), read by the
+/// engine's own scan: it names a variant, and stands in for a missing status.
+fn page_code_of(body: &str) -> Option<u32> {
+    let norm = crate::normalize::normalize(body, true, crate::signatures::BODY_CAP);
+    crate::scan::scan(&norm, body).page_code
 }
 
 /// One remedy the visitor already tried from the popup.
@@ -228,8 +238,9 @@ pub struct ReportResponse {
     /// signature literals (public text such as `502 bad gateway`), not free page text, and let
     /// a replay reproduce a body-based diagnosis without the body.
     pub signals: Vec<String>,
-    /// The error code the page printed when the diagnosis took its code from the page rather
-    /// than the status (Cloudflare's `1020` under a 403; `502` on a page without a status).
+    /// The first error code the page prints, as the engine's scan reads it: it names the
+    /// variant (Cloudflare's `1020` under a 403), contradicts the status (a 404 whose page
+    /// copies Cloudflare's 521), or stands in for a missing status. A number, never page text.
     pub page_code: Option<u32>,
     /// Length of the page's visible text as the engine measured it (bytes of normalised
     /// text). A page without a status is judged by how long it is (an article that mentions
@@ -395,9 +406,10 @@ pub fn build(input: &ReportInput) -> Report {
             body_truncated: obs.body_truncated,
             excerpt,
             signals: body_signals(diagnosis),
-            page_code: diagnosis.code.filter(|&c| {
-                (body.is_some() || summary.is_some()) && Some(c) != obs.status.map(u32::from)
-            }),
+            page_code: match body {
+                Some(b) => page_code_of(b),
+                None => summary.and_then(|s| s.page_code),
+            },
             text_length: match body {
                 Some(b) => text_length_of(b),
                 None => summary.and_then(|s| s.text_length),
@@ -706,6 +718,7 @@ fn report_input(v: &Value) -> R<ReportInput> {
                 blank: b.flag("blank"),
                 excerpt: b.opt_string("excerpt"),
                 text_length: b.uint("text_length", u64::MAX),
+                page_code: u32_(&b, "page_code"),
             }
         }),
         diagnosis: rd

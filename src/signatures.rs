@@ -66,6 +66,10 @@ pub struct SignatureDef {
     pub priority: i32,
     /// Fires only when the normalised text is at most this long.
     pub max_text: Option<u32>,
+    /// The page alone cannot prove this vendor (anyone can serve a copy of it, and its claim
+    /// moves the blame): without one of its header rules matching, or when the page's own
+    /// HTTP code contradicts the status, the engine answers `generic` ("looks like …").
+    pub needs_header: bool,
     /// Phrases that veto the signature.
     pub unless: &'static [u16],
     pub title: Option<&'static str>,

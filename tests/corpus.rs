@@ -1,6 +1,7 @@
-//! Classifies every page of the shared real-world corpus (`../shared/corpus`, see its README)
-//! and requires the right family and code for each, and no server-error alarm on the
-//! `not-an-error` near-misses. Skips with a note only when the corpus folder is absent.
+//! Classifies every page of the real-world corpus (`tests/corpus`, see its README for where
+//! each page comes from) and requires the right family and code for each, and no server-error
+//! alarm on the `not-an-error` near-misses. The corpus is part of the repository: a missing
+//! `cases.json` is a failure, never a skip.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,17 +19,14 @@ struct Case {
     code: Option<u32>,
 }
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.join("cases.json").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "note: {} not found; skipping the real-corpus test",
-            dir.display()
-        );
-        None
-    }
+fn corpus_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    assert!(
+        dir.join("cases.json").is_file(),
+        "{}/cases.json missing: the corpus is part of the repository",
+        dir.display()
+    );
+    dir
 }
 
 fn load(dir: &Path) -> Vec<Case> {
@@ -56,7 +54,7 @@ fn observe(dir: &Path, c: &Case, with_headers: bool) -> Observation {
 
 #[test]
 fn corpus_families_and_codes() {
-    let Some(dir) = corpus_dir() else { return };
+    let dir = corpus_dir();
     let cases = load(&dir);
     // Every page file must be listed (and so tested): catches a case silently not run.
     let files = std::fs::read_dir(dir.join("pages")).unwrap().count();
@@ -105,7 +103,7 @@ fn corpus_families_and_codes() {
 /// the ones that need headers so a regression in body recognition is visible.
 #[test]
 fn corpus_without_headers() {
-    let Some(dir) = corpus_dir() else { return };
+    let dir = corpus_dir();
     let mut need_headers = Vec::new();
     let mut alarms = Vec::new();
     for c in load(&dir) {

@@ -471,3 +471,136 @@ fn adversarial_unterminated_constructs() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 14: a body is text the site chose, the status and headers come from the network.
+
+/// One golden fixture's network side (status, headers) and its body.
+struct Page {
+    name: String,
+    status: Option<u16>,
+    headers: Vec<Header>,
+    body: Option<String>,
+}
+
+/// Every fixture under tests/fixtures (read with the toml parser, only the fields needed).
+fn fixture_pages() -> &'static [Page] {
+    static PAGES: std::sync::OnceLock<Vec<Page>> = std::sync::OnceLock::new();
+    PAGES.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(&dir).expect("tests/fixtures") {
+            let path = e.unwrap().path();
+            if !path.is_dir() {
+                continue;
+            }
+            let text = std::fs::read_to_string(path.join("case.toml")).expect("case.toml");
+            let v: toml::Table = toml::from_str(&text).expect("case.toml parses");
+            if v.contains_key("net_error") {
+                continue;
+            }
+            let body = v.get("body").and_then(|b| b.as_str()).map(|b| {
+                String::from_utf8_lossy(&std::fs::read(path.join(b)).expect("body file"))
+                    .into_owned()
+            });
+            let headers = v
+                .get("headers")
+                .and_then(|h| h.as_table())
+                .map(|t| {
+                    t.iter()
+                        .map(|(k, v)| Header::new(k.clone(), v.as_str().unwrap_or("")))
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(Page {
+                name: path.file_name().unwrap().to_string_lossy().into_owned(),
+                status: v
+                    .get("status")
+                    .and_then(|s| s.as_integer())
+                    .map(|s| s as u16),
+                headers,
+                body,
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        // A missing or emptied fixture folder must fail, not pass vacuously.
+        assert!(out.len() >= 250, "only {} fixture pages", out.len());
+        out
+    })
+}
+
+/// A header only a CDN puts on a response: the network evidence a `cdn` fault needs.
+fn has_cdn_header(headers: &[Header]) -> bool {
+    headers.iter().any(|h| {
+        let n = h.name.to_ascii_lowercase();
+        let v = h.value.trim().to_ascii_lowercase();
+        (n == "cf-ray" && !v.is_empty())
+            || (n == "server" && (v.starts_with("cloudflare") || v == "akamaighost"))
+            || (n == "x-amz-cf-id" && !v.is_empty())
+            || (n == "x-fastly-request-id" && !v.is_empty())
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// Vendor A's page under vendor B's status and headers: whatever the page says, the fault
+    /// is never `cdn` without a CDN header, and `code` is the HTTP status.
+    #[test]
+    fn swapped_bodies_never_blame_the_cdn_without_a_header(
+        a in 0usize..10_000,
+        b in 0usize..10_000,
+        status in prop::option::of(prop_oneof![400u16..=599, Just(502u16), Just(521u16), Just(404u16)]),
+    ) {
+        let pages = fixture_pages();
+        let (pa, pb) = (&pages[a % pages.len()], &pages[b % pages.len()]);
+        let status = status.or(pb.status).or(Some(502));
+        let obs = Observation {
+            url: "https://www.example.com/".into(),
+            status,
+            headers: pb.headers.clone(),
+            body: pa.body.clone(),
+            ..Default::default()
+        };
+        let d = assert_invariants(&obs);
+        prop_assert!(
+            d.fault != Fault::Cdn || has_cdn_header(&obs.headers),
+            "body of {} under headers of {}: fault cdn without a CDN header ({:?})",
+            pa.name, pb.name, d.evidence
+        );
+        if let Some(st @ 400..=599) = status {
+            prop_assert_eq!(d.code, Some(u32::from(st)), "body of {} under {}", pa.name, pb.name);
+        }
+    }
+}
+
+/// The same property over every pair of a few pages that matter most: every Cloudflare page
+/// under every non-Cloudflare fixture's headers, exhaustively.
+#[test]
+fn cloudflare_pages_under_other_headers_never_blame_cloudflare() {
+    let pages = fixture_pages();
+    let mut checked = 0;
+    for pa in pages.iter().filter(|p| p.name.starts_with("cloudflare")) {
+        for pb in pages.iter().filter(|p| !has_cdn_header(&p.headers)) {
+            let status = pb.status.filter(|s| *s >= 400).unwrap_or(502);
+            let obs = Observation {
+                url: "https://www.example.com/".into(),
+                status: Some(status),
+                headers: pb.headers.clone(),
+                body: pa.body.clone(),
+                ..Default::default()
+            };
+            let d = assert_invariants(&obs);
+            assert_ne!(d.fault, Fault::Cdn, "{} under {}", pa.name, pb.name);
+            assert_eq!(
+                d.code,
+                Some(u32::from(status)),
+                "{} under {}",
+                pa.name,
+                pb.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "only {checked} pairs");
+}

@@ -385,6 +385,7 @@ fn replay_agrees_with_the_recorded_diagnosis() {
         body: Some(String::new()),
         ..Default::default()
     });
+    cases.extend(corpus_observations());
     let failures = replay_disagreements(&cases);
     assert!(
         failures.is_empty(),
@@ -576,4 +577,36 @@ fn report_from_body_summary_matches_report_from_body() {
     let s = report::body_summary(&long);
     assert_eq!(s.length, long.len() as u64);
     assert!(s.excerpt.unwrap().chars().count() <= report::EXCERPT_MAX_CHARS + 1);
+}
+
+/// The real pages of `tests/corpus` as observations. The corpus is part of the repository, so
+/// a missing `cases.json` fails the test instead of quietly replaying fewer cases.
+fn corpus_observations() -> Vec<Observation> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let cases = std::fs::read_to_string(dir.join("cases.json"))
+        .unwrap_or_else(|e| panic!("{}/cases.json: {e}", dir.display()));
+    let cases: Vec<serde_json::Value> = serde_json::from_str(&cases).unwrap();
+    assert!(cases.len() >= 30, "corpus has {} cases", cases.len());
+    cases
+        .iter()
+        .map(|c| {
+            let file = c["file"].as_str().unwrap();
+            let body = std::fs::read(dir.join(file)).unwrap();
+            let headers = c["headers"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| Header::new(k.clone(), v.as_str().unwrap_or_default()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Observation {
+                url: format!("https://corpus.example/{file}"),
+                status: c["status"].as_u64().map(|s| s as u16),
+                headers,
+                body: Some(String::from_utf8_lossy(&body).into_owned()),
+                ..Default::default()
+            }
+        })
+        .collect()
 }

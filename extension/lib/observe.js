@@ -305,7 +305,8 @@ export function netErrorBadge(netError) {
 export function badgeFor(diagnosis, obs) {
   if (!diagnosis || diagnosis.kind === 'ok' || diagnosis.kind === 'challenge') return null;
   let text;
-  if (diagnosis.kind === 'network_error' || (obs && obs.net_error && !obs.status)) {
+  // A network error with an HTTP status (a proxy's DNS-failure page) still shows the status.
+  if ((diagnosis.kind === 'network_error' && !Number.isInteger(diagnosis.code)) || (obs && obs.net_error && !obs.status)) {
     text = netErrorBadge(obs && obs.net_error);
   } else if (Number.isInteger(diagnosis.code)) {
     text = String(diagnosis.code).slice(0, 4);

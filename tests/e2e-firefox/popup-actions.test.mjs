@@ -12,14 +12,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchFirefox } from './harness.mjs';
-import { waitFor } from '../e2e/harness.mjs';
-
-/** An nginx 502 served by the zoo without the shared corpus (so this test runs without it). */
-const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
-function nginxRoute(zoo, pathname) {
-  zoo.set(pathname, { status: 502, headers: { 'content-type': 'text/html', server: 'nginx/1.18.0' }, body: NGINX_502 });
-  return pathname;
-}
+import { waitFor, nginxRoute } from '../e2e/harness.mjs';
 
 let h;
 before(async () => { h = await launchFirefox(); });

@@ -317,11 +317,9 @@ export async function launch({ extension = true, headless, args = [], zoo: zooOp
   return h;
 }
 
-/** The extension's version (from the built manifest). */
-/** An nginx 502 page, served by the zoo without the shared corpus. */
-export const NGINX_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n';
+/** nginx/1.18.0's own 502 page (from tests/corpus), for routes a test sets up itself. */
+export const NGINX_502 = readFileSync(path.join(REPO, 'tests/corpus/pages/nginx-502-1.18.0.html'), 'utf8');
 
-/** Makes the zoo answer `pathname` with `NGINX_502`; returns `pathname`. */
 /** Markup that runs script if a page ever inserts pasted or received text as HTML. */
 export const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
@@ -347,11 +345,13 @@ export const SECRET_PAGE = Object.freeze({
 });
 export const SECRET_PAGE_QUERY = '?token=S3CRET-QUERY#S3CRET-FRAG';
 
+/** Makes the zoo answer `pathname` with `NGINX_502`; returns `pathname`. */
 export function nginxRoute(zoo, pathname) {
   zoo.set(pathname, { status: 502, headers: { 'content-type': 'text/html', server: 'nginx/1.18.0' }, body: NGINX_502 });
   return pathname;
 }
 
+/** The extension's version (from the built manifest). */
 export function builtVersion() {
   return JSON.parse(readFileSync(path.join(DIST_CHROME, 'manifest.json'), 'utf8')).version;
 }

@@ -6,7 +6,7 @@
 //! Each check returns a message naming the broken invariant, so proptest shrinks to a
 //! readable failure and the fuzzer's panic says what broke.
 
-use gateway_doctor::{Diagnosis, Fault, Kind, Observation, SCHEMA};
+use gateway_doctor::{Diagnosis, EvidenceSource, Fault, Kind, Observation, SCHEMA};
 
 /// The invariants that need only the diagnosis (the fuzz targets over HAR files and reports
 /// have no observation at hand).
@@ -17,17 +17,28 @@ pub fn check_diagnosis(d: &Diagnosis) -> Result<(), String> {
     if !(d.confidence.is_finite() && (0.0..=1.0).contains(&d.confidence)) {
         return Err(format!("confidence {} outside [0,1]", d.confidence));
     }
-    // network_error iff family network, with one exception: the user stopping the load
-    // (ERR_ABORTED / NS_BINDING_ABORTED) is family network but kind ok, variant aborted, so
-    // it raises no alarm.
+    // Family network is always a network error, with one exception: the user stopping the
+    // load (ERR_ABORTED / NS_BINDING_ABORTED) is family network but kind ok, variant aborted,
+    // so it raises no alarm. A network error of another family is a proxy's page about the
+    // visitor's network (Squid's DNS failure), so its fault must be the network.
     let aborted = d.kind == Kind::Ok && d.variant.as_deref() == Some("aborted");
-    if (d.kind == Kind::NetworkError) != (d.family == "network")
-        && !(aborted && d.family == "network")
-    {
+    if d.family == "network" && d.kind != Kind::NetworkError && !aborted {
+        return Err(format!("family network with kind {:?}", d.kind));
+    }
+    if d.kind == Kind::NetworkError && d.family != "network" && d.fault != Fault::Network {
         return Err(format!(
-            "kind {:?} vs family {}: network_error iff family network",
-            d.kind, d.family
+            "network_error of family {} blames {:?}, not the network",
+            d.family, d.fault
         ));
+    }
+    // Blaming the CDN takes network evidence: a header, never page text alone.
+    if d.fault == Fault::Cdn
+        && !d
+            .evidence
+            .iter()
+            .any(|e| e.source == EvidenceSource::Header)
+    {
+        return Err("fault cdn without any header evidence".into());
     }
     if aborted && d.fault != Fault::None {
         return Err("aborted load must raise no alarm".into());
@@ -87,6 +98,13 @@ pub fn check_invariants(obs: &Observation, d: &Diagnosis) -> Result<(), String> 
         && matches!(d.kind, Kind::ServerError | Kind::NetworkError)
     {
         return Err(format!("status {:?} diagnosed as {:?}", obs.status, d.kind));
+    }
+    // The badge shows the real HTTP status: whatever the page prints, an error response's
+    // code is its status.
+    if let Some(st @ 400..=599) = obs.status {
+        if d.code != Some(u32::from(st)) {
+            return Err(format!("status {st} but code {:?}", d.code));
+        }
     }
     if obs.status.is_none()
         && obs.net_error.is_none()

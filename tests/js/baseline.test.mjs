@@ -1,6 +1,6 @@
 // The plain-JavaScript RegExp baseline (scripts/gen-js-baseline.mjs, generated from the same
 // signature tables the engine compiles in) must give the engine's answer on every fixture and
-// every page of the shared corpus: the benchmark's "WASM vs JS" comparison is only fair if both
+// every page of tests/corpus: the benchmark's "WASM vs JS" comparison is only fair if both
 // classify the same way. Compared with the native CLI's `classify --json`; tests/js/parity
 // proves the WASM build gives the CLI's answer too.
 //
@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { ROOT, loadFixtures, loadSharedCorpus, cliArgs, findCli } from '../../scripts/bench-lib.mjs';
+import { ROOT, loadFixtures, loadCorpus, cliArgs, findCli } from '../../scripts/bench-lib.mjs';
 import { generate } from '../../scripts/gen-js-baseline.mjs';
 
 const dumpBin = ['target/debug/examples/dump-signatures', 'target/release/examples/dump-signatures']
@@ -37,10 +37,11 @@ test('JS RegExp baseline classifies every fixture and corpus page like the engin
   const { diagnose } = await import(file);
 
   const fixtures = loadFixtures();
-  const corpus = loadSharedCorpus();
-  if (corpus.length === 0) console.error('baseline.test: note: shared corpus not found, fixtures only');
-  // Catches a loader that silently finds nothing (tests/golden.rs counts the fixtures too).
+  const corpus = loadCorpus();
+  // Catches a loader that silently finds nothing (tests/golden.rs and tests/corpus.rs count
+  // them too).
   assert.ok(fixtures.length >= 150, `only ${fixtures.length} fixtures loaded`);
+  assert.ok(corpus.length >= 30, `only ${corpus.length} corpus pages loaded`);
 
   const diffs = [];
   for (const p of [...fixtures, ...corpus]) {

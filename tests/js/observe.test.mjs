@@ -119,6 +119,8 @@ test('badge: code for HTTP errors, short words for network errors, colour by fau
   assert.deepEqual(badgeFor(d('network_error', 'network'), { net_error: 'net::ERR_NAME_NOT_RESOLVED' }),
     { text: 'DNS', color: FAULT_COLORS.network });
   assert.equal(badgeFor(d('network_error', 'site'), { net_error: 'net::ERR_CONNECTION_REFUSED' }).text, 'OFF');
+  // Squid's DNS-failure page is a network error that arrived with a status: the badge shows it.
+  assert.deepEqual(badgeFor(d('network_error', 'network', 503), { status: 503 }), { text: '503', color: FAULT_COLORS.network });
   assert.equal(badgeFor(d('ok', 'none', 200), { status: 200 }), null);
   assert.equal(badgeFor(d('challenge', 'none', 403), { status: 403 }), null);
   assert.equal(badgeFor(null, {}), null);

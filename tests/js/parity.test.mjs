@@ -1,4 +1,4 @@
-// WASM/native parity: every golden fixture (and every shared-corpus page) goes through the
+// WASM/native parity: every golden fixture (and every tests/corpus page) goes through the
 // built WASM module under Node and through the native CLI (`classify --json`); the two
 // Diagnosis JSONs must be exactly equal, field for field (evidence, ids, remedies, messages,
 // confidence), since the extension shows the WASM answer and support replays with the CLI.
@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { PKG_DIR, loadWasm, loadFixtures, loadSharedCorpus, cliArgs, findCli } from '../../scripts/bench-lib.mjs';
+import { PKG_DIR, loadWasm, loadFixtures, loadCorpus, cliArgs, findCli } from '../../scripts/bench-lib.mjs';
 
 const pkgPresent = fs.existsSync(`${PKG_DIR}/gateway_doctor.js`) && fs.existsSync(`${PKG_DIR}/gateway_doctor_bg.wasm`);
 if (!pkgPresent) {
@@ -43,7 +43,9 @@ test('WASM diagnose() equals the native CLI on every fixture and corpus page', {
 
   const fixtures = loadFixtures();
   assert.ok(fixtures.length >= 150, `only ${fixtures.length} fixtures loaded`);
-  const pages = [...fixtures, ...loadSharedCorpus()];
+  const corpus = loadCorpus();
+  assert.ok(corpus.length >= 30, `only ${corpus.length} corpus pages loaded`);
+  const pages = [...fixtures, ...corpus];
   const diffs = [];
   for (const p of pages) {
     const native = JSON.parse(execFileSync(cli, cliArgs(p.observation, p.bodyFile), { encoding: 'utf8' }));

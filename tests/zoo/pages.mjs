@@ -1,17 +1,19 @@
 // The error zoo's catalogue: every page the zoo serves, with the status and headers a real server
-// sends it with, and what a correct diagnosis says about it. Bodies come from the shared real
-// corpus (/work/shared/corpus, see its README) where it has the page, and from ./fixtures
-// otherwise. Used by the e2e tests, `make demo` and the e2e benchmark.
+// sends it with, and what a correct diagnosis says about it. Bodies come from the real-page
+// corpus (tests/corpus, see its README) where it has the page, and from ./fixtures otherwise.
+// The corpus is part of the repository: a missing page or case throws instead of leaving the
+// zoo without that route (and the tests that visit it timing out). Used by the e2e tests, `make demo` and the e2e benchmark.
 //
 // `expect` fields are checked by the e2e tests: `badge` (toolbar text), `family`, `kind`,
 // `fault`, `code`. A field left out is not asserted (e.g. whose fault a refused connection is).
 
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CORPUS_DIR = process.env.GD_CORPUS || path.resolve(here, '../../../shared/corpus');
+// GD_CORPUS points at another corpus of the same layout (cases.json + pages/).
+export const CORPUS_DIR = process.env.GD_CORPUS || path.resolve(here, '..', 'corpus');
 
 function fixture(name) {
   return readFileSync(path.join(here, 'fixtures', name), 'utf8');
@@ -28,31 +30,29 @@ function goldenBody(caseName) {
  * diagnosis does not depend on it).
  */
 function corpus(file) {
-  const p = path.join(CORPUS_DIR, 'pages', file);
-  if (!existsSync(p)) return null;
-  return readFileSync(p, 'utf8').replace(/<meta http-equiv="refresh" content="0">\s*/i, '');
+  return readFileSync(path.join(CORPUS_DIR, 'pages', file), 'utf8').replace(/<meta http-equiv="refresh" content="0">\s*/i, '');
 }
 
 const corpusCase = (() => {
-  try {
-    const cases = JSON.parse(readFileSync(path.join(CORPUS_DIR, 'cases.json'), 'utf8'));
-    return (file) => cases.find((c) => c.file === `pages/${file}`) || null;
-  } catch {
-    return () => null;
-  }
+  const cases = JSON.parse(readFileSync(path.join(CORPUS_DIR, 'cases.json'), 'utf8'));
+  return (file) => {
+    const c = cases.find((x) => x.file === `pages/${file}`);
+    if (!c) throw new Error(`${CORPUS_DIR}/cases.json has no case for pages/${file}`);
+    return c;
+  };
 })();
 
 const CT_HTML = { 'content-type': 'text/html; charset=utf-8' };
 
-/** Pages served with their real status/headers. `body: null` = corpus file missing. */
+/** Pages served with their real status/headers. */
 export function zooPages() {
   const fromCorpus = (pathname, file, extra = {}) => {
     const c = corpusCase(file);
     return {
       path: pathname,
       source: `corpus:${file}`,
-      status: c ? c.status : extra.status,
-      headers: { ...(c ? c.headers : {}), ...(extra.headers || {}) },
+      status: c.status,
+      headers: { ...c.headers, ...(extra.headers || {}) },
       body: corpus(file),
       expect: extra.expect,
       label: extra.label,

@@ -45,7 +45,6 @@ function escapeHtml(s) {
 export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = {}) {
   const routes = new Map();
   for (const p of zooPages()) {
-    if (p.body === null) continue; // corpus absent: page unavailable (tests skip it)
     routes.set(p.path, { status: p.status, headers: p.headers, body: p.body, page: p });
   }
   const log = [];
@@ -180,8 +179,7 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
     url(pathname, hostname = host) {
       return `http://${hostname}:${actualPort}${pathname}`;
     },
-    pages: zooPages().filter((p) => routes.has(p.path)),
-    missingPages: zooPages().filter((p) => p.body === null).map((p) => p.path),
+    pages: zooPages(),
     set(pathname, { status = 200, headers = {}, body = '', delayMs = 0, anonymous = null } = {}) {
       routes.set(pathname, { status, headers, body, delayMs, anonymous, page: routes.get(pathname)?.page });
     },
