@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Size budget for the shipped WebAssembly module (issue 2: <= 250 KB uncompressed). "KB" is read
-# the strict way, 250 * 1000 bytes, so the check holds under either reading of the unit.
+# Size budget for the shipped WebAssembly module: <= 400 KB uncompressed. The architecture issue
+# (16) lifted issue 2's 250 KB, which had shaped the code more than it served visitors; what the
+# visitor feels is the time to the badge (scripts/bench-e2e.mjs). "KB" is read the strict way,
+# 400 * 1000 bytes, so the check holds under either reading of the unit.
 # Prints raw and gzip sizes; exits 1 above the budget. Usage: scripts/check-size.sh [file.wasm]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUDGET="${GD_WASM_BUDGET:-250000}"
+BUDGET="${GD_WASM_BUDGET:-400000}"
 # The module that ships is the one in the packaged extension; fall back to the build output.
 WASM="${1:-}"
 if [ -z "$WASM" ]; then
