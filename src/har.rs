@@ -48,11 +48,6 @@ const MAX_CHAIN: usize = 10;
 const MAX_FAILURE_KEYS: usize = 4096;
 /// Pages (`log.pages`) remembered for their titles.
 const MAX_PAGES: usize = 1024;
-/// Whether rows get their context (timings, server address, redirect chain, page, main
-/// document, repeats, evidence headers): in the CLI, not in the WASM build. The extension's
-/// replay page shows none of it, and it cost ~8 KB of the module's 250 KB budget; a `const`
-/// rather than `cfg` attributes so that both builds compile (and check) the same code.
-const ROW_CONTEXT: bool = cfg!(not(target_arch = "wasm32"));
 
 /// How an entry was loaded, as far as the HAR tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,23 +123,15 @@ pub struct HarRow {
     pub diagnosis: Diagnosis,
     pub failed: bool,
     /// The page's own document failed: what the visitor saw.
-    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub main_document: bool,
     /// Index of the first row with the same method, URL, status and error.
-    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub repeat_of: Option<usize>,
-    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub page: Option<String>,
-    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub page_title: Option<String>,
-    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub server_ip: Option<String>,
-    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub timings: Timings,
-    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub redirected_from: Vec<String>,
     /// The response headers the diagnosis rests on (as the HAR recorded them).
-    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub evidence_headers: Vec<Header>,
 }
 
@@ -251,7 +238,7 @@ pub fn select(item: &HarItem, sel: Select) -> Option<HarRow> {
     if item.class == ResourceClass::Xhr {
         api_wording(&mut diagnosis);
     }
-    let mut row = HarRow {
+    Some(HarRow {
         index: item.index,
         url: o.url.clone(),
         method: o.method.clone(),
@@ -259,28 +246,17 @@ pub fn select(item: &HarItem, sel: Select) -> Option<HarRow> {
         net_error: o.net_error.clone(),
         resource_type: item.class,
         started_at: o.observed_at.clone(),
-        evidence_headers: Vec::new(),
+        evidence_headers: evidence_headers(o, &diagnosis),
         diagnosis,
         failed: item.failed,
-        main_document: false,
-        repeat_of: None,
-        page: None,
-        page_title: None,
-        server_ip: None,
-        timings: Timings::default(),
-        redirected_from: Vec::new(),
-    };
-    if ROW_CONTEXT {
-        row.evidence_headers = evidence_headers(o, &row.diagnosis);
-        row.main_document = item.main_document;
-        row.repeat_of = item.repeat_of;
-        row.page = item.page.clone();
-        row.page_title = item.page_title.clone();
-        row.server_ip = item.server_ip.clone();
-        row.timings = item.timings.clone();
-        row.redirected_from = item.redirected_from.clone();
-    }
-    Some(row)
+        main_document: item.main_document,
+        repeat_of: item.repeat_of,
+        page: item.page.clone(),
+        page_title: item.page_title.clone(),
+        server_ip: item.server_ip.clone(),
+        timings: item.timings.clone(),
+        redirected_from: item.redirected_from.clone(),
+    })
 }
 
 /// A failed XHR/fetch is a call the page's script made to an API, not a page the visitor
@@ -690,10 +666,10 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Keeps a warning line (the CLI prints them; WASM's `diagnoseHar` returns rows only, so
-    /// there the lines are not even formatted: see [`ROW_CONTEXT`]).
+    /// Keeps a warning line. The CLI prints them; WASM's `diagnoseHar` returns rows only, so
+    /// there the lines are not even formatted.
     fn warn(&mut self, line: impl FnOnce() -> String) {
-        if !ROW_CONTEXT {
+        if cfg!(target_arch = "wasm32") {
             return;
         }
         if self.summary.warnings.len() < MAX_WARNINGS {
@@ -900,7 +876,7 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
                                 format!("{}/{major}", name.to_ascii_lowercase())
                             });
                         }
-                        "pages" if ROW_CONTEXT => {
+                        "pages" => {
                             let pages: Value = map.next_value()?;
                             for p in pages.as_array().map_or(&[][..], Vec::as_slice) {
                                 let s = |k| p.get(k).and_then(Value::as_str);
@@ -952,9 +928,7 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
                 ctx.summary.skipped += 1;
                 continue;
             };
-            if ROW_CONTEXT {
-                remember(&mut ctx.memory, &mut item);
-            }
+            remember(&mut ctx.memory, &mut item);
             if item.failed {
                 ctx.summary.failed += 1;
                 if item.class != ResourceClass::Other {
@@ -1164,7 +1138,6 @@ fn entry(
     // the redirect chain look for it when the headers lack it (Firefox omits some).
     if let Some(r) = resp
         .str("redirectURL")
-        .filter(|_| ROW_CONTEXT)
         .map(str::trim)
         .filter(|r| !r.is_empty())
     {
@@ -1178,7 +1151,6 @@ fn entry(
     let t = e.obj("timings");
     let ms = |k: &'static str| {
         t.get(k)
-            .filter(|_| ROW_CONTEXT)
             .and_then(Value::as_f64)
             .filter(|v| v.is_finite() && *v >= 0.0)
             .map(|v| v as f32)
@@ -1193,7 +1165,6 @@ fn entry(
         receive: ms("receive"),
         total: e
             .get("time")
-            .filter(|_| ROW_CONTEXT)
             .and_then(Value::as_f64)
             .filter(|v| v.is_finite() && *v >= 0.0)
             .map(|v| v as f32),
@@ -1218,11 +1189,10 @@ fn entry(
         timings,
         server_ip: e
             .str("serverIPAddress")
-            .filter(|_| ROW_CONTEXT)
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| crate::report::clean(s, 64)),
-        page: e.opt_string("pageref").filter(|_| ROW_CONTEXT),
+        page: e.opt_string("pageref"),
         page_title: None,
         redirected_from: Vec::new(),
         main_document: false,
