@@ -203,14 +203,10 @@ fn unwrap_text(text: &str) -> (&str, bool) {
     if b.get(open) != Some(&b'(') {
         return (text, false);
     }
+    // Whitespace, `)` and `;` after the value, as the streaming prefilter drops them.
     let mut end = b.len();
-    for closer in [b';', b')'] {
-        while end > open + 1 && b[end - 1].is_ascii_whitespace() {
-            end -= 1;
-        }
-        if end > open + 1 && b[end - 1] == closer {
-            end -= 1;
-        }
+    while end > open + 1 && (b[end - 1].is_ascii_whitespace() || b");".contains(&b[end - 1])) {
+        end -= 1;
     }
     (&text[open + 1..end], true)
 }

@@ -576,3 +576,22 @@ fn api_failures_are_worded_as_api_failures() {
     );
     assert!(!titles[3].contains("API"));
 }
+
+/// Odd JSONP endings: the string and streaming paths agree on each (both read, or both refuse).
+#[test]
+fn jsonp_endings_agree_on_both_paths() {
+    let inner = r#"{"log":{"entries":[]}}"#;
+    for text in [
+        format!("x({inner}"),
+        format!("x({inner} ;)"),
+        format!("x({inner}));\n;"),
+        format!("x({inner})garbage"),
+        "x(\"abc\")".to_string(),
+        "x(1)".to_string(),
+        format!("cb ( {inner} ) ; "),
+    ] {
+        let a = scan(&text).map(|(_, s)| s.entries);
+        let b = stream(&text).map(|(_, s)| s.entries);
+        assert_eq!(a.is_ok(), b.is_ok(), "{text}: {a:?} vs {b:?}");
+    }
+}
