@@ -73,6 +73,10 @@ pub struct BodySummary {
     pub blank: bool,
     /// The tag-stripped text a report's excerpt is cut from, at most [`EXCERPT_MAX_CHARS`].
     pub excerpt: Option<String>,
+    /// The visible text's length as the engine measures it (see [`ReportResponse`]).
+    pub text_length: Option<u64>,
+    /// The first error code the page prints, as the engine reads it (see [`ReportResponse`]).
+    pub page_code: Option<u32>,
 }
 
 /// The [`BodySummary`] of a body: what [`build`] reports of it, computed once.
@@ -82,7 +86,21 @@ pub fn body_summary(body: &str) -> BodySummary {
         length: body.len() as u64,
         blank: body.trim().is_empty(),
         excerpt: (!e.is_empty()).then_some(e),
+        text_length: text_length_of(body),
+        page_code: page_code_of(body),
     }
+}
+
+/// The text length a report records of a body: `None` for a blank one.
+fn text_length_of(body: &str) -> Option<u64> {
+    (!body.trim().is_empty()).then(|| text_length(body) as u64)
+}
+
+/// The first error code the page prints ("Error 1020", "502 Bad Gateway"), read by the
+/// engine's own scan: it names a variant, and stands in for a missing status.
+fn page_code_of(body: &str) -> Option<u32> {
+    let norm = crate::normalize::normalize(body, true, crate::signatures::BODY_CAP);
+    crate::scan::scan(&norm, body).page_code
 }
 
 /// One remedy the visitor already tried from the popup.
@@ -205,7 +223,8 @@ pub struct ReportRequest {
 pub struct ReportResponse {
     pub status: Option<u16>,
     pub status_line: Option<String>,
-    /// Only [`ALLOWED_HEADERS`], names lower-cased, values cleaned and capped.
+    /// Only allowed headers ([`is_allowed_header`]), names lower-cased, values cleaned and
+    /// capped.
     pub headers: Vec<Header>,
     pub net_error: Option<String>,
     /// Length in bytes of the body the extension read (`None` when it read none).
@@ -219,6 +238,14 @@ pub struct ReportResponse {
     /// signature literals (public text such as `502 bad gateway`), not free page text, and let
     /// a replay reproduce a body-based diagnosis without the body.
     pub signals: Vec<String>,
+    /// The first error code the page prints, as the engine's scan reads it: it names the
+    /// variant (Cloudflare's `1020` under a 403), contradicts the status (a 404 whose page
+    /// copies Cloudflare's 521), or stands in for a missing status. A number, never page text.
+    pub page_code: Option<u32>,
+    /// Length of the page's visible text as the engine measured it (bytes of normalised
+    /// text). A page without a status is judged by how long it is (an article that mentions
+    /// "502 Bad Gateway" is not an error page), so a replay needs the length, not the text.
+    pub text_length: Option<u64>,
 }
 
 /// The recorded diagnosis, as compared by replay.
@@ -371,9 +398,7 @@ pub fn build(input: &ReportInput) -> Report {
             status_line: opt_clean(obs.status_line.as_deref(), MAX_VALUE_CHARS),
             headers,
             net_error: opt_clean(obs.net_error.as_deref(), 128),
-            body_length: body
-                .map(|b| b.len() as u64)
-                .or(summary.map(|s| s.length)),
+            body_length: body.map(|b| b.len() as u64).or(summary.map(|s| s.length)),
             body_blank: match body {
                 Some(b) => b.trim().is_empty(),
                 None => summary.is_some_and(|s| s.blank),
@@ -381,6 +406,14 @@ pub fn build(input: &ReportInput) -> Report {
             body_truncated: obs.body_truncated,
             excerpt,
             signals: body_signals(diagnosis),
+            page_code: match body {
+                Some(b) => page_code_of(b),
+                None => summary.and_then(|s| s.page_code),
+            },
+            text_length: match body {
+                Some(b) => text_length_of(b),
+                None => summary.and_then(|s| s.text_length),
+            },
         },
         ids: diagnosis
             .ids
@@ -482,8 +515,9 @@ pub fn parse(json: &str) -> Result<Report> {
     let v: Value = serde_json::from_str(json)
         .map_err(|e| Error::bad_input(format!("report is not valid JSON: {e}")))?;
     let Some(o) = v.as_object() else {
+        // Valid JSON of the wrong shape: say what a report is rather than "not valid JSON".
         let e = locate(json, &invalid(&v, "a report object"));
-        return Err(Error::bad_input(format!("report is not valid JSON: {e}")));
+        return Err(Error::bad_input(format!("a report is a JSON object: {e}")));
     };
     // The version first, so a report from a future schema gets "unsupported schema" instead
     // of a confusing missing-field error from the rest.
@@ -683,6 +717,8 @@ fn report_input(v: &Value) -> R<ReportInput> {
                 length: b.uint("length", u64::MAX).unwrap_or(0),
                 blank: b.flag("blank"),
                 excerpt: b.opt_string("excerpt"),
+                text_length: b.uint("text_length", u64::MAX),
+                page_code: u32_(&b, "page_code"),
             }
         }),
         diagnosis: rd
@@ -747,6 +783,9 @@ fn report_from_value(v: &Value) -> R<Report> {
         o.obj("diagnosis"),
     );
     o.need("report_schema");
+    // Without its response a report cannot be replayed: an error, not an empty page that
+    // happens to "differ".
+    o.need("response");
     o.need("diagnosis");
     let r = Report {
         report_schema: u32_(&o, "report_schema").unwrap_or(0),
@@ -779,6 +818,8 @@ fn report_from_value(v: &Value) -> R<Report> {
             body_truncated: rs.flag("body_truncated"),
             excerpt: rs.opt_string("excerpt"),
             signals: rs.strings("signals"),
+            page_code: u32_(&rs, "page_code"),
+            text_length: rs.uint("text_length", u64::MAX),
         },
         ids: request_ids(&o),
         diagnosis: RecordedDiagnosis {
@@ -822,14 +863,21 @@ fn time_value(rd: &Rd, key: &'static str) -> Option<String> {
 /// recorded body phrases.
 pub fn replay_observation(report: &Report) -> Observation {
     let r = &report.response;
-    let body = if r.body_blank {
-        // A blank page has no phrases; the engine must see it empty, as the visitor did.
+    let no_text = r.text_length == Some(0) && r.signals.is_empty() && r.excerpt.is_none();
+    let body = if r.body_blank || no_text {
+        // A blank page (or markup without text) has no phrases; the engine must see it empty,
+        // as the visitor did.
         Some(String::new())
     } else {
         // The excerpt, plus the recorded phrases it does not already contain (they may have
         // been in markup the excerpt strips, or past its cap). Phrases it contains are not
         // repeated, so rules on the whole body ("body is exactly …") still see the same text.
-        let mut body = r.excerpt.clone().unwrap_or_default();
+        // A code the page printed comes first, where the page's own first code was.
+        let mut body = r
+            .page_code
+            .map(|c| format!("error {c}\n"))
+            .unwrap_or_default();
+        body.push_str(r.excerpt.as_deref().unwrap_or_default());
         // ASCII folding is enough here (signature phrases are compared after the engine's own
         // normalisation anyway) and keeps Unicode case tables out of the WASM build.
         let folded = body.to_ascii_lowercase();
@@ -840,6 +888,9 @@ pub fn replay_observation(report: &Report) -> Observation {
                 }
                 body.push_str(s);
             }
+        }
+        if let Some(want) = r.text_length {
+            pad_text(&mut body, want as usize);
         }
         (!body.is_empty()).then_some(body)
     };
@@ -856,6 +907,35 @@ pub fn replay_observation(report: &Report) -> Observation {
         os: report.client.os.clone(),
         observed_at: report.time.utc.clone(),
     }
+}
+
+/// The visible text length the engine measures of `body`, read as HTML. Always as HTML, on
+/// both sides of a replay, so that a summary computed without the headers (the extension
+/// keeps only the summary) measures what the replay measures; for text without markup, the
+/// only kind the engine reads as plain, both readings give the same length.
+/// 0 when the page has no visible text (markup only), which the engine reads as blank.
+fn text_length(body: &str) -> usize {
+    let n = crate::normalize::normalize(body, true, crate::signatures::BODY_CAP);
+    if n.visible == 0 {
+        0
+    } else {
+        n.fold.len()
+    }
+}
+
+/// Words that no signature phrase contains (a test checks), used to give a replayed body the
+/// recorded text length without adding anything the engine could recognise.
+pub const PAD_WORD: &str = "lorem ";
+
+/// Appends neutral words to `body` until the engine would measure `want` bytes of text.
+fn pad_text(body: &mut String, want: usize) {
+    let have = text_length(body);
+    if have >= want {
+        return;
+    }
+    let missing = want - have;
+    body.push('\n');
+    body.push_str(&PAD_WORD.repeat(missing.div_ceil(PAD_WORD.len())));
 }
 
 /// Re-diagnoses a parsed report with today's engine and compares.
@@ -969,12 +1049,44 @@ pub fn redact_url(url: &str, keep_query: bool) -> String {
     clean(&format!("{scheme}{host}{tail}"), MAX_URL_CHARS)
 }
 
-/// Only the allow-listed headers, names lower-cased, at most a few values per name.
+/// Headers that carry credentials or session state. No report ever contains them, even if
+/// a signature should one day look at one (the allow-list below grows with the signatures);
+/// a test keeps the signatures off them.
+pub const NEVER_REPORTED: [&str; 6] = [
+    "cookie",
+    "set-cookie",
+    "authorization",
+    "proxy-authorization",
+    "www-authenticate",
+    "proxy-authenticate",
+];
+
+/// Whether a response header may go into a report: one of [`ALLOWED_HEADERS`], or one the
+/// engine reads to decide a diagnosis (a signature's header rule, or a request-id header),
+/// so that a report always carries what its diagnosis rests on and replays to it (Express's
+/// `x-powered-by`, GitHub's `x-github-request-id`). The list is the signature data's own,
+/// public vendor header names: an allow-list still, never a deny-list.
+pub fn is_allowed_header(name: &str) -> bool {
+    // Every name in these tables is lower case.
+    let name = name.trim().to_ascii_lowercase();
+    let name = name.as_str();
+    !NEVER_REPORTED.contains(&name)
+        && (ALLOWED_HEADERS.contains(&name)
+            || crate::signatures::HEADER_IDS
+                .iter()
+                .any(|h| h.header == name)
+            || crate::signatures::SIGNATURES
+                .iter()
+                .any(|s| s.headers.iter().any(|r| r.name == name)))
+}
+
+/// Only the allow-listed headers ([`is_allowed_header`]), names lower-cased, at most a few
+/// values per name.
 pub fn allowed_headers(headers: &[Header]) -> Vec<Header> {
     let mut out: Vec<Header> = Vec::new();
     for h in headers {
         let name = h.name.trim().to_ascii_lowercase();
-        if !ALLOWED_HEADERS.contains(&name.as_str()) {
+        if !is_allowed_header(&name) {
             continue;
         }
         if out.iter().filter(|o| o.name == name).count() >= MAX_SAME_HEADER {

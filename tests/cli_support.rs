@@ -52,6 +52,24 @@ fn assert_bad_input(o: &Output, needles: &[&str]) {
         assert!(err.contains(n), "stderr lacks {n:?}: {err}");
     }
     assert!(!err.contains("panicked"));
+    // Nothing half-written: a table header or `[` before the error would make `--json`
+    // output unparseable.
+    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
+}
+
+/// The table's rows (the lines that start with an entry number), without their detail lines.
+fn table_rows(out: &str) -> Vec<&str> {
+    out.lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| !l.trim_start().starts_with('↳'))
+        .collect()
+}
+
+fn first_col(rows: &[&str]) -> Vec<String> {
+    rows.iter()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -59,16 +77,21 @@ fn har_table_lists_failed_document_and_xhr_entries() {
     let o = run(&["har", &fixture("chrome-shop.har")]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    let rows: Vec<&str> = out.lines().skip(1).take_while(|l| !l.is_empty()).collect();
-    let idx: Vec<&str> = rows
-        .iter()
-        .map(|l| l.split_whitespace().next().unwrap())
-        .collect();
-    assert_eq!(idx, ["1", "3", "4", "8"], "{out}");
+    let rows = table_rows(&out);
+    assert_eq!(first_col(&rows), ["1", "3", "4", "8"], "{out}");
     assert!(rows[2].contains("net::ERR_NAME_NOT_RESOLVED"), "{out}");
     assert!(rows[0].contains("502") && rows[0].contains("https://shop.example/?utm_source"));
+    // Each row has its detail line: timings, server, page, the headers the verdict rests on.
+    let detail = out.lines().nth(2).unwrap();
+    assert!(detail.trim_start().starts_with('↳'), "{out}");
     assert!(
-        out.contains("9 entries, 4 failed document/XHR entries"),
+        detail.contains("wait ") && detail.contains("server 192.0.2.10"),
+        "{detail}"
+    );
+    assert!(detail.contains("evidence server: nginx/1.18.0"), "{detail}");
+    // The failed favicon is counted, and named as listable.
+    assert!(
+        out.contains("9 entries, 5 failed; listed: 4 failed document/XHR entries (1 failed entry of another type: --all-failed lists it)"),
         "{out}"
     );
     assert!(
@@ -77,7 +100,17 @@ fn har_table_lists_failed_document_and_xhr_entries() {
     );
 
     let all = stdout(&run(&["har", &fixture("chrome-shop.har"), "--all"]));
-    assert!(all.contains("9 entries, 7 document/XHR entries"), "{all}");
+    assert!(all.contains("listed: 7 document/XHR entries"), "{all}");
+    let all_failed = stdout(&run(&["har", &fixture("chrome-shop.har"), "--all-failed"]));
+    assert_eq!(
+        first_col(&table_rows(&all_failed)),
+        ["1", "2", "3", "4", "8"],
+        "{all_failed}"
+    );
+    assert!(
+        all_failed.contains("listed: 5 failed entries"),
+        "{all_failed}"
+    );
 }
 
 #[test]
@@ -90,15 +123,29 @@ fn har_json_is_the_rows_with_diagnoses() {
     assert_eq!(idx, [0, 2, 3]);
     assert_eq!(rows[0]["status"], 502);
     assert_eq!(rows[0]["resource_type"], "document");
+    assert_eq!(rows[0]["main_document"], true);
     assert_eq!(rows[2]["net_error"], "no response (HAR status 0)");
     assert_eq!(rows[0]["diagnosis"]["schema"], 1);
-    // Same rows as the library (and so as WASM's diagnoseHar).
+    // The library's rows (and so WASM's diagnoseHar), with the remedies named by id rather
+    // than repeated whole in every row.
     let text = std::fs::read_to_string(fixture("firefox-wiki.har")).unwrap();
     let lib = gateway_doctor::har::diagnose_str(&text, false).unwrap();
     // Compared through text on both sides: an f32 confidence prints the same either way but
     // widens to a different f64 when converted straight to a Value.
-    let lib: serde_json::Value =
+    let mut lib: serde_json::Value =
         serde_json::from_str(&serde_json::to_string(&lib).unwrap()).unwrap();
+    for r in lib.as_array_mut().unwrap() {
+        let d = r["diagnosis"].as_object_mut().unwrap();
+        let ids: Vec<serde_json::Value> = d["remedies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].clone())
+            .collect();
+        assert!(!ids.is_empty());
+        d.remove("remedies");
+        d.insert("remedy_ids".into(), ids.into());
+    }
     assert_eq!(lib, serde_json::Value::Array(rows.clone()));
     // An empty selection is still valid JSON.
     let none = write_tmp("empty.har", r#"{"log":{"version":"1.2","entries":[]}}"#);
@@ -109,6 +156,36 @@ fn har_json_is_the_rows_with_diagnoses() {
     );
 }
 
+/// `--json` rows carry no repeated bulk: a thousand identical failures cost a few hundred
+/// bytes each, not the ~5 KB of remedies each diagnosis renders.
+#[test]
+fn har_json_rows_are_compact() {
+    let mut buf = Vec::new();
+    let g = gen::write_har(&mut buf, 2_000, 10).unwrap();
+    let path = write_tmp("compact.har", &buf);
+    let o = run(&["har", "--json", &path]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), g.failed_doc_xhr);
+    let per_row = o.stdout.len() / g.failed_doc_xhr;
+    let full = serde_json::to_string(
+        &gateway_doctor::har::diagnose_str(std::str::from_utf8(&buf).unwrap(), false).unwrap(),
+    )
+    .unwrap()
+    .len()
+        / g.failed_doc_xhr;
+    assert!(
+        per_row * 3 < full,
+        "{per_row} bytes per row, {full} with whole remedies"
+    );
+    // Repeats are grouped: the same failing URL points at its first row.
+    assert!(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["repeat_of"].is_null() || r["repeat_of"].as_u64() < r["index"].as_u64()));
+}
+
 #[test]
 fn har_bad_input_exits_2_with_one_line() {
     let good = std::fs::read_to_string(fixture("chrome-shop.har")).unwrap();
@@ -117,6 +194,9 @@ fn har_bad_input_exits_2_with_one_line() {
         &run(&["har", &trunc]),
         &["HAR:", "EOF", "line ", "column ", "truncated"],
     );
+    // Rows were found before the file broke off: still nothing on stdout, in either form.
+    assert_bad_input(&run(&["har", "--json", &trunc]), &["truncated"]);
+    assert_bad_input(&run(&["har", "--all", &trunc]), &["truncated"]);
     let v2 = write_tmp("v2.har", good.replacen("\"1.2\"", "\"2.0\"", 1));
     assert_bad_input(
         &run(&["har", &v2]),
@@ -293,5 +373,39 @@ fn har_progress_on_a_terminal() {
     let tty = String::from_utf8_lossy(&o.stdout);
     assert!(tty.contains("reading HAR: "), "no progress line: {tty:?}");
     assert!(tty.contains("MB (") && tty.contains(" entries"), "{tty:?}");
+    let _ = std::fs::remove_file(&path);
+}
+
+/// One entry with a 60 MB base64 body (a video, a dump): the reader cuts the string while
+/// streaming, so peak memory stays far below the body's size instead of twice it.
+#[test]
+fn one_huge_body_streams_with_bounded_memory() {
+    const BOUND_KB: u64 = 48 * 1024;
+    let path = tmp("huge-body.har");
+    let body = "PGgxPjUwMiBCYWQgR2F0ZXdheTwvaDE+".to_string() + &"QUFB".repeat(15_000_000);
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"log":{{"version":"1.2","entries":[{{"_resourceType":"document","request":{{"method":"GET","url":"https://v.example/"}},"response":{{"status":502,"content":{{"mimeType":"text/html","encoding":"base64","text":"{body}"}}}}}}]}}}}"#
+        ),
+    )
+    .unwrap();
+    drop(body);
+    let o = bin()
+        .args(["har", "--json", path.to_str().unwrap()])
+        .env("GATEWAY_DOCTOR_PEAK_RSS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows[0]["status"], 502);
+    let err = stderr(&o);
+    let kb: u64 = err
+        .lines()
+        .find_map(|l| l.strip_prefix("peak RSS: "))
+        .and_then(|v| v.trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS line in {err:?}"));
+    println!("60 MB body: peak RSS {:.1} MB", kb as f64 / 1024.0);
+    assert!(kb < BOUND_KB, "peak RSS {kb} kB for one 60 MB body");
     let _ = std::fs::remove_file(&path);
 }

@@ -265,7 +265,15 @@ fn broken_files_give_one_line_with_position() {
     assert!(err("\u{0}\u{1}PK\u{3}\u{4}").contains("line 1 column 1"));
     assert!(err("{\"log\":{\"entries\":{}}}").contains("list of HAR entries"));
     assert!(err("{\"log\":{\"version\":\"1.2\"}} trailing").contains("trailing characters"));
-    assert!(err("{\"log\":{\"entries\":[1]}}").contains("line 1"));
+    // An entry that is not an object is skipped with a warning naming it, not fatal.
+    let (items, s) = scan("{\"log\":{\"entries\":[1, {\"request\":{\"url\":\"u\"}}]}}").unwrap();
+    assert_eq!((items.len(), s.entries, s.skipped), (1, 2, 1));
+    assert_eq!(items[0].index, 1);
+    assert!(
+        s.warnings[0].starts_with("entry 0: invalid type: a number"),
+        "{:?}",
+        s.warnings
+    );
 }
 
 #[test]
@@ -305,4 +313,285 @@ fn callback_error_stops_the_scan_and_is_returned() {
     .unwrap_err();
     assert_eq!(e, gateway_doctor::Error::Io("disk full".into()));
     assert_eq!(seen, 3);
+}
+
+/// One entry whose body is `text` (already JSON-escaped), as a HAR.
+fn one_body_har(text: &str, base64: bool) -> String {
+    let enc = if base64 {
+        r#""encoding":"base64","#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{"log":{{"version":"1.2","entries":[{{"_resourceType":"document","request":{{"url":"https://a.example/"}},"response":{{"status":502,"content":{{"mimeType":"text/html",{enc}"text":"{text}"}}}}}}]}}}}"#
+    )
+}
+
+fn stream(text: &str) -> Result<(Vec<HarItem>, har::HarSummary)> {
+    let mut v = Vec::new();
+    let s = har::scan_reader(text.as_bytes(), &mut |i| {
+        v.push(i);
+        Ok(())
+    })?;
+    Ok((v, s))
+}
+
+/// The streaming reader cuts long strings before parsing them; around the cut (escapes,
+/// multi-byte characters, surrogate pairs straddling it) it must read what the string parser
+/// reads, up to the body cap, and flag the cut.
+#[test]
+fn streaming_cut_agrees_with_the_string_parser() {
+    let cap = har::STRING_CAP;
+    let units = [
+        "a",
+        "é",
+        "€",
+        "😀",
+        "\\n",
+        "\\\"",
+        "\\\\",
+        "\\u00e9",
+        "\\ud83d\\ude00",
+        "\\/",
+        "<b>",
+    ];
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for round in 0..60 {
+        // A string of random units that ends a little before, at or after the cap.
+        let mut s = String::new();
+        let target = cap - 40 + round * 3;
+        while s.len() < target {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            s.push_str(units[(seed % units.len() as u64) as usize]);
+        }
+        let har = one_body_har(&s, false);
+        let (a, _) = scan(&har).unwrap();
+        let (b, _) = stream(&har).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let (oa, ob) = (&a[0].observation, &b[0].observation);
+        let (ba, bb) = (oa.body.as_deref().unwrap(), ob.body.as_deref().unwrap());
+        assert!(
+            !bb.contains('\u{FDD0}'),
+            "round {round}: the cut mark leaked"
+        );
+        // Both are cut at BODY_CAP bytes at most; the stream may cut earlier (at STRING_CAP
+        // bytes as written), never differently before that.
+        assert!(ba.starts_with(bb), "round {round}: stream read other text");
+        if !ob.body_truncated {
+            assert_eq!((bb, oa.body_truncated), (ba, false), "round {round}");
+        }
+        assert!(!oa.body_truncated || ob.body_truncated, "round {round}");
+        // Longer than the cap by more than one escape or character: cut.
+        assert!(s.len() <= cap + 12 || ob.body_truncated, "round {round}");
+        assert!(bb.len() >= ba.len().min(BODY_CAP / 2), "round {round}");
+    }
+}
+
+/// A 40 MB base64 body streams through in bounded memory and decodes to its first BODY_CAP
+/// bytes, flagged as cut.
+#[test]
+fn huge_base64_body_is_cut_while_streaming() {
+    let page = "<html><title>502 Bad Gateway</title><center>nginx</center>";
+    let mut raw = page.as_bytes().to_vec();
+    raw.resize(30_000_000, b' ');
+    let b64 = base64_encode(&raw);
+    let har = one_body_har(&b64, true);
+    let (items, _) = stream(&har).unwrap();
+    let o = &items[0].observation;
+    let body = o.body.as_deref().unwrap();
+    assert!(body.starts_with(page));
+    assert!(
+        body.len() <= BODY_CAP && body.len() >= BODY_CAP - 3,
+        "{}",
+        body.len()
+    );
+    assert!(o.body_truncated);
+    assert_eq!(
+        har::diagnose_str(&har, false).unwrap()[0].diagnosis.family,
+        "nginx"
+    );
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(b.len() / 3 * 4 + 4);
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for k in 0..c.len() + 1 {
+            out.push(A[(n >> (18 - 6 * k) & 63) as usize] as char);
+        }
+    }
+    while out.len() % 4 != 0 {
+        out.push('=');
+    }
+    out
+}
+
+/// A BOM and a JSONP wrapper, on both paths; a bare name or broken wrapper is still refused.
+#[test]
+fn bom_and_jsonp_on_both_paths() {
+    let good = fixture("firefox-wiki.har");
+    for text in [
+        format!("\u{FEFF}{good}"),
+        format!("onInputData({good})"),
+        format!("\u{FEFF}  onInputData ( {good} ) ;\n"),
+    ] {
+        let (a, sa) = scan(&text).unwrap();
+        let (b, sb) = stream(&text).unwrap();
+        assert_eq!((a.len(), b.len()), (6, 6));
+        assert_eq!(sa, sb);
+        assert_eq!(sa.jsonp, text.contains("onInputData"));
+    }
+    for bad in [
+        "onInputData",
+        "\u{FEFF}",
+        "callback(",
+        "x({\"log\":{}}) trailing",
+    ] {
+        assert!(scan(bad).is_err(), "{bad}");
+        assert!(stream(bad).is_err(), "{bad}");
+    }
+}
+
+/// Classification follows the request's intent over the response's MIME type.
+#[test]
+fn request_intent_outranks_response_mime() {
+    let entry = |accept: &str, url: &str, mime: &str| {
+        format!(
+            r#"{{"request":{{"url":"{url}","headers":[{{"name":"Accept","value":"{accept}"}}]}},"response":{{"status":404,"content":{{"mimeType":"{mime}","text":"<h1>Not Found</h1>"}}}}}}"#
+        )
+    };
+    let har = format!(
+        r#"{{"log":{{"entries":[{},{},{},{},{}]}}}}"#,
+        entry(
+            "image/avif,image/webp,*/*",
+            "https://a.example/logo",
+            "text/html"
+        ),
+        entry("text/css,*/*;q=0.1", "https://a.example/site", "text/html"),
+        entry("*/*", "https://a.example/img/icon.svg", "image/svg+xml"),
+        entry("*/*", "https://a.example/pic.png?v=2", "text/html"),
+        entry("application/json", "https://a.example/api/x", "text/html"),
+    );
+    let (items, s) = scan(&har).unwrap();
+    let classes: Vec<_> = items.iter().map(|i| i.class).collect();
+    use ResourceClass::*;
+    assert_eq!(classes, [Other, Other, Other, Other, Xhr]);
+    // Failures of every type are counted; the default rows are the document/XHR ones.
+    assert_eq!((s.failed, s.failed_doc_xhr), (5, 1));
+    let rows: Vec<_> = items
+        .iter()
+        .filter_map(|i| {
+            har::select(
+                i,
+                har::Select {
+                    successful: false,
+                    other_types: true,
+                },
+            )
+        })
+        .collect();
+    assert_eq!(rows.len(), 5);
+}
+
+/// Rows carry the context support needs: redirect chain, page, main document, repeats.
+#[test]
+fn rows_carry_redirects_pages_and_repeats() {
+    let har = r#"{"log":{"pages":[{"id":"p1","title":"Shop"}],"entries":[
+      {"pageref":"p1","_resourceType":"document","request":{"method":"GET","url":"http://s.example/"},
+       "response":{"status":301,"redirectURL":"https://s.example/","headers":[]},
+       "timings":{"blocked":-1,"dns":12.5,"connect":20,"ssl":9,"send":0,"wait":30,"receive":1}},
+      {"pageref":"p1","_resourceType":"document","request":{"method":"GET","url":"https://s.example/"},
+       "response":{"status":302,"headers":[{"name":"Location","value":"/home"}]}},
+      {"pageref":"p1","_resourceType":"document","serverIPAddress":"192.0.2.1","request":{"method":"GET","url":"https://s.example/home"},
+       "response":{"status":503,"headers":[{"name":"Server","value":"nginx"}],"content":{"text":"<h1>503 Service Temporarily Unavailable</h1><hr><center>nginx</center>"}}},
+      {"pageref":"p1","_resourceType":"xhr","request":{"method":"GET","url":"https://s.example/api"},"response":{"status":500}},
+      {"pageref":"p1","_resourceType":"xhr","request":{"method":"GET","url":"https://s.example/api"},"response":{"status":500}}
+    ]}}"#;
+    let rows = har::diagnose_str(har, false).unwrap();
+    assert_eq!(rows.iter().map(|r| r.index).collect::<Vec<_>>(), [2, 3, 4]);
+    let doc = &rows[0];
+    assert_eq!(
+        doc.redirected_from,
+        ["http://s.example/", "https://s.example/"]
+    );
+    assert!(
+        doc.main_document,
+        "the redirect target of the page's first document"
+    );
+    assert_eq!(doc.page_title.as_deref(), Some("Shop"));
+    assert_eq!(doc.server_ip.as_deref(), Some("192.0.2.1"));
+    assert_eq!(
+        doc.evidence_headers,
+        [gateway_doctor::Header::new("Server", "nginx")]
+    );
+    assert!(!rows[1].main_document);
+    assert_eq!((rows[1].repeat_of, rows[2].repeat_of), (None, Some(3)));
+    let (items, _) = scan(har).unwrap();
+    let t = &items[0].timings;
+    assert_eq!(
+        (t.blocked, t.dns, t.tls, t.wait),
+        (None, Some(12.5), Some(9.0), Some(30.0))
+    );
+}
+
+/// A failed XHR/fetch without a vendor to name is worded as the API call it is, not as a
+/// page the visitor opened; a document keeps the engine's page wording.
+#[test]
+fn api_failures_are_worded_as_api_failures() {
+    let entry = |rtype: &str, status: u16| {
+        format!(
+            r#"{{"_resourceType":"{rtype}","request":{{"url":"https://api.example/v1/items"}},"response":{{"status":{status},"headers":[{{"name":"content-type","value":"application/json"}}],"content":{{"mimeType":"application/json","text":"{{\"error\":\"x\"}}"}}}}}}"#
+        )
+    };
+    let har = format!(
+        r#"{{"log":{{"entries":[{},{},{},{}]}}}}"#,
+        entry("xhr", 404),
+        entry("fetch", 500),
+        entry("xhr", 403),
+        entry("document", 404)
+    );
+    let rows = har::diagnose_str(&har, false).unwrap();
+    let titles: Vec<&str> = rows
+        .iter()
+        .map(|r| r.diagnosis.title.text.as_ref())
+        .collect();
+    assert_eq!(
+        titles[..3],
+        [
+            "The API address the page called doesn't exist (error 404)",
+            "The website's API failed (error 500) — it's not your device",
+            "The website's API refused the page's request (error 403)",
+        ]
+    );
+    assert_eq!(rows[0].diagnosis.title.args, ["404"]);
+    // The page itself keeps the engine's wording, computed by the engine.
+    let (items, _) = scan(&har).unwrap();
+    assert_eq!(
+        rows[3].diagnosis.title,
+        gateway_doctor::diagnose(&items[3].observation).title
+    );
+    assert!(!titles[3].contains("API"));
+}
+
+/// Odd JSONP endings: the string and streaming paths agree on each (both read, or both refuse).
+#[test]
+fn jsonp_endings_agree_on_both_paths() {
+    let inner = r#"{"log":{"entries":[]}}"#;
+    for text in [
+        format!("x({inner}"),
+        format!("x({inner} ;)"),
+        format!("x({inner}));\n;"),
+        format!("x({inner})garbage"),
+        "x(\"abc\")".to_string(),
+        "x(1)".to_string(),
+        format!("cb ( {inner} ) ; "),
+    ] {
+        let a = scan(&text).map(|(_, s)| s.entries);
+        let b = stream(&text).map(|(_, s)| s.entries);
+        assert_eq!(a.is_ok(), b.is_ok(), "{text}: {a:?} vs {b:?}");
+    }
 }

@@ -284,11 +284,27 @@ fn parse_errors_are_one_line_with_position() {
     assert!(e.contains("unsupported report_schema \"1\""), "{e}");
     let e = report::parse("{\"schema\": 1}").unwrap_err().to_string();
     assert!(e.contains("not a Gateway Doctor report"), "{e}");
-    let e = report::parse("[]").unwrap_err().to_string();
-    assert!(e.contains("line 1 column"), "{e}");
-    let e = report::parse("{\"report_schema\": 1, \"diagnosis\": {\"kind\": \"meltdown\"}}")
-        .unwrap_err()
-        .to_string();
+    // Valid JSON of the wrong shape is named as such, not "not valid JSON".
+    for wrong in ["[]", "\"report\"", "42"] {
+        let e = report::parse(wrong).unwrap_err().to_string();
+        assert!(e.contains("a report is a JSON object"), "{e}");
+        assert!(!e.contains("not valid JSON"), "{e}");
+    }
+    // A report without its response cannot be replayed: an error naming the field.
+    let (json, _) = {
+        let r = built_report(hostile_observation());
+        let mut v: serde_json::Value = serde_json::from_str(&report::to_json(&r)).unwrap();
+        v.as_object_mut().unwrap().remove("response");
+        (v.to_string(), r)
+    };
+    let e = report::replay_json(&json).unwrap_err().to_string();
+    assert!(e.contains("missing field `response`"), "{e}");
+    assert!(!e.contains('\n'));
+    let e = report::parse(
+        "{\"report_schema\": 1, \"response\": {}, \"diagnosis\": {\"kind\": \"meltdown\"}}",
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         e.contains("unknown variant `meltdown`") && e.contains("line 1"),
         "{e}"
@@ -353,8 +369,8 @@ fn replay_observation_uses_only_report_contents() {
     assert_eq!(o.body, None);
 }
 
-/// End-to-end with the engine (H2): a report built from the engine's own diagnosis replays
-/// to the same diagnosis from what the report carries, with and without the excerpt.
+/// End-to-end with the engine: a report built from the engine's own diagnosis replays to the
+/// same diagnosis from what the report carries, with and without the excerpt.
 #[test]
 fn replay_agrees_with_the_recorded_diagnosis() {
     let mut cases = vec![hostile_observation()];
@@ -370,58 +386,197 @@ fn replay_agrees_with_the_recorded_diagnosis() {
         ..Default::default()
     });
     cases.extend(corpus_observations());
-    let mut failures = Vec::new();
-    let mut header_bound = Vec::new();
-    for obs in cases {
-        // A verdict that rests on a header outside the allow-list (Express's `x-powered-by`)
-        // cannot be reproduced from a report, by design: the header is not in it. For those,
-        // replay must still agree on kind and code, and the case is listed.
-        let d = diagnose(&obs);
-        let hidden_header = d.evidence.iter().any(|e| {
-            e.source == gateway_doctor::EvidenceSource::Header
-                && e.signature.is_some()
-                && e.detail.split(':').next().is_some_and(|n| {
-                    !ALLOWED_HEADERS.contains(&n.trim().to_ascii_lowercase().as_str())
-                })
-        });
-        for excerpt in [false, true] {
-            let mut i = input(obs.clone());
-            i.include_excerpt = excerpt;
-            let r = report::build(&i);
-            let rep = report::replay(&r);
-            let ok = if hidden_header {
-                rep.differences
-                    .iter()
-                    .all(|d| !["kind", "code"].contains(&d.field.as_str()))
-            } else {
-                rep.agrees
-            };
-            if hidden_header && !rep.agrees {
-                header_bound.push(format!("{} ({:?})", obs.url, rep.differences));
-            }
-            if !ok {
-                failures.push(format!(
-                    "{} (excerpt {excerpt}): {:?}",
-                    obs.url, rep.differences
-                ));
-            }
-        }
-    }
-    if !header_bound.is_empty() {
-        println!(
-            "verdicts resting on a non-allow-listed header (kind and code still agree):\n{}",
-            header_bound.join("\n")
-        );
-    }
-    assert!(
-        header_bound.len() <= 4,
-        "too many header-bound cases: {header_bound:?}"
-    );
+    let failures = replay_disagreements(&cases);
     assert!(
         failures.is_empty(),
         "replay disagrees:\n{}",
         failures.join("\n")
     );
+}
+
+/// For every observation, both report variants (with and without excerpt): build the report
+/// the popup would copy, replay it, and list the cases where today's engine disagrees.
+fn replay_disagreements(cases: &[Observation]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for obs in cases {
+        for excerpt in [false, true] {
+            let mut i = input(obs.clone());
+            i.include_excerpt = excerpt;
+            let r = report::build(&i);
+            // Through the JSON text, as support receives it.
+            let rep = report::replay_json(&report::to_json(&r)).unwrap();
+            if !rep.agrees {
+                failures.push(format!(
+                    "{} (excerpt {excerpt}, status {:?}): {:?}",
+                    obs.url, obs.status, rep.differences
+                ));
+            }
+        }
+    }
+    failures
+}
+
+/// Property over the whole golden set: whatever a diagnosis rests on (a header such as
+/// Express's `x-powered-by` or GitHub's `x-github-request-id`, a body phrase) is in its
+/// report, so every fixture's report replays to the diagnosis it records. The verdicts come
+/// from the engine, not from this test.
+#[test]
+fn every_golden_fixture_report_replays_to_itself() {
+    let cases = golden_observations();
+    assert!(cases.len() >= 170, "{} golden fixtures", cases.len());
+    let failures = replay_disagreements(&cases);
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures' reports do not replay to themselves:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    // And the reports of header-decided fixtures do carry the header.
+    let express = cases
+        .iter()
+        .find(|o| o.header("x-powered-by") == Some("Express"))
+        .expect("an Express fixture");
+    let r = report::build(&input(express.clone()));
+    assert!(
+        r.response.headers.iter().any(|h| h.name == "x-powered-by"),
+        "{:?}",
+        r.response.headers
+    );
+}
+
+/// The observations of `tests/fixtures/<case>/case.toml` (+ body), read as tests/golden.rs
+/// reads them.
+fn golden_observations() -> Vec<Observation> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut dirs: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.iter()
+        .map(|d| {
+            let text = std::fs::read_to_string(d.join("case.toml"))
+                .unwrap_or_else(|e| panic!("{}: {e}", d.display()));
+            let case: toml::Table = toml::from_str(&text).unwrap();
+            let s = |k: &str| case.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            let body = s("body")
+                .map(|b| String::from_utf8_lossy(&std::fs::read(d.join(&b)).unwrap()).into_owned());
+            let headers = case
+                .get("headers")
+                .and_then(|h| h.as_table())
+                .map(|t| {
+                    t.iter()
+                        .map(|(k, v)| Header::new(k.clone(), v.as_str().unwrap_or_default()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Observation {
+                // The fixture's name in the URL's fragment (reports drop it), so that a failure
+                // names its case.
+                url: format!(
+                    "{}#{}",
+                    s("url").unwrap_or_default(),
+                    d.file_name().unwrap().to_string_lossy()
+                ),
+                status: case
+                    .get("status")
+                    .and_then(|v| v.as_integer())
+                    .map(|n| n as u16),
+                headers,
+                body,
+                body_truncated: case
+                    .get("body_truncated")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false),
+                net_error: s("net_error"),
+                os: s("os"),
+                ..Default::default()
+            }
+        })
+        .collect()
+}
+
+/// The words a replay pads a body with must never be part of a signature phrase, or padding
+/// could change a verdict.
+#[test]
+fn replay_padding_matches_no_signature_phrase() {
+    let word = report::PAD_WORD.trim();
+    for p in gateway_doctor::signatures::PATTERNS {
+        assert!(
+            !p.contains(word),
+            "signature phrase {p:?} contains {word:?}"
+        );
+    }
+}
+
+/// Reports carry every header a signature reads (so they replay), which must never open the
+/// door to credentials: no signature may read one, and none is reported even if one did.
+#[test]
+fn signature_headers_never_include_credentials() {
+    for s in gateway_doctor::signatures::SIGNATURES {
+        for r in s.headers {
+            assert!(
+                !report::NEVER_REPORTED.contains(&r.name),
+                "signature {} reads {}",
+                s.id,
+                r.name
+            );
+        }
+    }
+    for name in report::NEVER_REPORTED {
+        assert!(!report::is_allowed_header(name), "{name}");
+        assert!(
+            !report::is_allowed_header(&name.to_ascii_uppercase()),
+            "{name}"
+        );
+    }
+    assert!(report::is_allowed_header("X-Powered-By"));
+    assert!(report::is_allowed_header("x-github-request-id"));
+    assert!(!report::is_allowed_header("x-api-key"));
+}
+
+/// The extension stores a body's summary instead of the body (issue 13 item 3): a report built
+/// from the summary says the same about the body as one built from the body itself.
+#[test]
+fn report_from_body_summary_matches_report_from_body() {
+    let bodies = [
+        "<html><head><title>502 Bad Gateway</title><style>p{}</style></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
+        "   \n ",
+        "",
+    ];
+    let multibyte = "Ошибка 502: シ ステム障害 — 服务器错误 ".repeat(400);
+    for body in bodies.into_iter().chain([multibyte.as_str()]) {
+        for include_excerpt in [false, true] {
+            let obs = Observation {
+                url: "https://shop.example/cart".into(),
+                status: Some(502),
+                body: Some(body.into()),
+                ..Default::default()
+            };
+            let mut with_body = input(obs.clone());
+            with_body.include_excerpt = include_excerpt;
+            let mut with_summary = input(Observation { body: None, ..obs });
+            with_summary.include_excerpt = include_excerpt;
+            with_summary.diagnosis = with_body.diagnosis.clone();
+            with_summary.body_summary = Some(report::body_summary(body));
+            let a = report::build(&with_body);
+            let b = report::build(&with_summary);
+            assert_eq!(
+                a.response,
+                b.response,
+                "body {:?}… excerpt {include_excerpt}",
+                &body.chars().take(20).collect::<String>()
+            );
+            assert_eq!(a.warnings, b.warnings);
+        }
+    }
+    // The summary's excerpt is capped however long the page is.
+    let long = "<p>x</p>".repeat(50_000);
+    let s = report::body_summary(&long);
+    assert_eq!(s.length, long.len() as u64);
+    assert!(s.excerpt.unwrap().chars().count() <= report::EXCERPT_MAX_CHARS + 1);
 }
 
 /// The real pages of `tests/corpus` as observations. The corpus is part of the repository, so
@@ -454,41 +609,4 @@ fn corpus_observations() -> Vec<Observation> {
             }
         })
         .collect()
-}
-
-/// The extension stores a body's summary instead of the body (issue 13 item 3): a report built
-/// from the summary says the same about the body as one built from the body itself.
-#[test]
-fn report_from_body_summary_matches_report_from_body() {
-    let bodies = [
-        "<html><head><title>502 Bad Gateway</title><style>p{}</style></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
-        "   \n ",
-        "",
-    ];
-    let multibyte = "Ошибка 502: シ ステム障害 — 服务器错误 ".repeat(400);
-    for body in bodies.into_iter().chain([multibyte.as_str()]) {
-        for include_excerpt in [false, true] {
-            let obs = Observation {
-                url: "https://shop.example/cart".into(),
-                status: Some(502),
-                body: Some(body.into()),
-                ..Default::default()
-            };
-            let mut with_body = input(obs.clone());
-            with_body.include_excerpt = include_excerpt;
-            let mut with_summary = input(Observation { body: None, ..obs });
-            with_summary.include_excerpt = include_excerpt;
-            with_summary.diagnosis = with_body.diagnosis.clone();
-            with_summary.body_summary = Some(report::body_summary(body));
-            let a = report::build(&with_body);
-            let b = report::build(&with_summary);
-            assert_eq!(a.response, b.response, "body {:?}… excerpt {include_excerpt}", &body.chars().take(20).collect::<String>());
-            assert_eq!(a.warnings, b.warnings);
-        }
-    }
-    // The summary's excerpt is capped however long the page is.
-    let long = "<p>x</p>".repeat(50_000);
-    let s = report::body_summary(&long);
-    assert_eq!(s.length, long.len() as u64);
-    assert!(s.excerpt.unwrap().chars().count() <= report::EXCERPT_MAX_CHARS + 1);
 }

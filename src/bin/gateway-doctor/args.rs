@@ -1,67 +1,85 @@
-//! A tiny argument splitter shared by the subcommands (no clap: the CLI has a handful of
-//! flags and a fast build matters more).
+//! Argument reading shared by the subcommands, on top of `lexopt` (no dependencies, ~1 KLoC):
+//! it gives `--flag=value`, `--flag value`, `--`, and arguments as `OsString`, so a file name
+//! or value that is not UTF-8 becomes one clear error line (or, for paths, just works) instead
+//! of the panic `std::env::args()` raises on it.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
 
 use gateway_doctor::Error;
+pub use lexopt::{Arg, Parser};
 
-/// Flags and positionals of one subcommand, parsed against the flags it accepts.
-#[derive(Debug, Default)]
-pub struct Args {
-    pub positional: Vec<String>,
-    /// `(flag, value)` in order; switches have an empty value.
-    pub flags: Vec<(String, String)>,
+/// A parser over the arguments after the subcommand name.
+pub fn parser(args: Vec<OsString>) -> Parser {
+    Parser::from_args(args)
 }
 
-impl Args {
-    /// `with_value` lists flags that take a value (`--status 502` or `--status=502`);
-    /// `switches` lists flags without one. Anything else starting with `--` is an error.
-    pub fn parse(argv: &[String], with_value: &[&str], switches: &[&str]) -> Result<Args, Error> {
-        let mut out = Args::default();
-        let mut it = argv.iter();
-        while let Some(a) = it.next() {
-            if a == "-" || !a.starts_with('-') {
-                out.positional.push(a.clone());
-                continue;
-            }
-            let (name, inline) = match a.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (a.as_str(), None),
-            };
-            if with_value.contains(&name) {
-                let v = match inline {
-                    Some(v) => v,
-                    None => it
-                        .next()
-                        .cloned()
-                        .ok_or_else(|| Error::bad_input(format!("{name} needs a value")))?,
-                };
-                out.flags.push((name.to_string(), v));
-            } else if switches.contains(&name) && inline.is_none() {
-                out.flags.push((name.to_string(), String::new()));
-            } else {
-                return Err(Error::bad_input(format!("unknown option '{a}'")));
+/// The value of an option that takes one, as UTF-8 text. `what` names the option.
+pub fn text(p: &mut Parser, what: &str) -> Result<String, Error> {
+    let v = p.value().map_err(|e| error(e, ""))?;
+    utf8(v, what)
+}
+
+/// `v` as UTF-8, or one line naming the option and showing the bytes as `\xNN`.
+pub fn utf8(v: OsString, what: &str) -> Result<String, Error> {
+    v.into_string().map_err(|v| {
+        Error::bad_input(format!(
+            "{what}: '{}' is not valid UTF-8",
+            escaped_lossy(&v)
+        ))
+    })
+}
+
+/// A file argument: any bytes the OS allows (a non-UTF-8 name is a valid path on Unix).
+pub fn path(v: OsString) -> PathBuf {
+    PathBuf::from(v)
+}
+
+/// The argument with invalid bytes shown as `\xNN` (for error lines).
+pub fn escaped_lossy(v: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in v.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02X}"));
             }
         }
-        Ok(out)
+        gateway_doctor::report::clean(&out, 200)
     }
+    #[cfg(not(unix))]
+    {
+        gateway_doctor::report::clean(&v.to_string_lossy(), 200)
+    }
+}
 
-    pub fn has(&self, flag: &str) -> bool {
-        self.flags.iter().any(|(f, _)| f == flag)
-    }
+/// A lexopt error as one line; `cmd` is the subcommand, for the pointer to its help.
+pub fn error(e: lexopt::Error, cmd: &str) -> Error {
+    let help = if cmd.is_empty() {
+        String::new()
+    } else {
+        format!(" (see 'gateway-doctor {cmd} --help')")
+    };
+    Error::bad_input(match e {
+        lexopt::Error::MissingValue { option: Some(o) } => format!("{o} needs a value"),
+        lexopt::Error::MissingValue { option: None } => "an option needs a value".into(),
+        lexopt::Error::UnexpectedOption(o) => format!("unknown option '{o}'{help}"),
+        lexopt::Error::UnexpectedArgument(a) => {
+            format!("unexpected argument '{}'{help}", escaped_lossy(&a))
+        }
+        lexopt::Error::UnexpectedValue { option, value } => {
+            format!("{option} takes no value (got '{}')", escaped_lossy(&value))
+        }
+        lexopt::Error::NonUnicodeValue(v) => {
+            format!("'{}' is not valid UTF-8", escaped_lossy(&v))
+        }
+        other => other.to_string(),
+    })
+}
 
-    /// Last value given for `flag`.
-    pub fn value(&self, flag: &str) -> Option<&str> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|(f, _)| f == flag)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Every value given for a repeatable flag, in order.
-    pub fn values<'a>(&'a self, flag: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.flags
-            .iter()
-            .filter(move |(f, _)| f == flag)
-            .map(|(_, v)| v.as_str())
-    }
+/// An unexpected argument for `cmd` as one line.
+pub fn unexpected(arg: Arg<'_>, cmd: &str) -> Error {
+    error(arg.unexpected(), cmd)
 }

@@ -4,88 +4,152 @@
 //! Without FILE there is no body (useful with `--net-error`, or `--status` alone); `-` reads
 //! stdin. Bodies that are not UTF-8 are decoded lossily, as a browser would show them.
 
-use std::io::Read;
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gateway_doctor::{diagnose, Audience, Diagnosis, Error, Header, Observation};
 
-use crate::args::Args;
-use crate::CmdResult;
+use crate::args::{self, Arg::*};
+use crate::{out_error, say, CmdResult};
 
-const WITH_VALUE: &[&str] = &["--status", "--header", "--url", "--net-error", "--os"];
-const SWITCHES: &[&str] = &["--json"];
+pub const HELP: &str = "\
+usage: gateway-doctor classify [FILE|-] [options]
 
-pub fn run(argv: &[String]) -> CmdResult {
-    let args = Args::parse(argv, WITH_VALUE, SWITCHES)?;
-    let obs = observation(&args)?;
-    let d = diagnose(&obs);
-    if args.has("--json") {
-        let json = serde_json::to_string_pretty(&d)
-            .map_err(|e| Error::bad_input(format!("cannot write JSON: {e}")))?;
-        println!("{json}");
-    } else {
-        print!("{}", human(&d));
+Diagnoses one page: its body (FILE, or - for stdin; none with --net-error or a bare status),
+status and headers, as the extension would.
+
+options:
+  --status N                HTTP status (100-999)
+  --header 'Name: value'    a response header (repeatable)
+  --url URL                 the page's address
+  --net-error CODE          the browser's network error, e.g. net::ERR_NAME_NOT_RESOLVED
+  --os OS                   the visitor's OS (win, mac, linux, cros, android, openbsd), for
+                            OS-specific remedy steps
+  --json                    the diagnosis as JSON
+  -h, --help                this text
+";
+
+/// What the command line asked for.
+#[derive(Default)]
+struct Opts {
+    file: Option<PathBuf>,
+    stdin: bool,
+    status: Option<String>,
+    headers: Vec<String>,
+    url: Option<String>,
+    net_error: Option<String>,
+    os: Option<String>,
+    json: bool,
+}
+
+fn opts(argv: Vec<OsString>) -> Result<Option<Opts>, Error> {
+    let mut p = args::parser(argv);
+    let mut o = Opts::default();
+    let mut files = 0;
+    while let Some(arg) = p.next().map_err(|e| args::error(e, "classify"))? {
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Long("status") => o.status = Some(args::text(&mut p, "--status")?),
+            Long("header") => o.headers.push(args::text(&mut p, "--header")?),
+            Long("url") => o.url = Some(args::text(&mut p, "--url")?),
+            Long("net-error") => o.net_error = Some(args::text(&mut p, "--net-error")?),
+            Long("os") => o.os = Some(args::text(&mut p, "--os")?),
+            Long("json") => o.json = true,
+            Value(v) => {
+                files += 1;
+                if v == "-" {
+                    o.stdin = true;
+                } else {
+                    o.file = Some(args::path(v));
+                }
+            }
+            other => return Err(args::unexpected(other, "classify")),
+        }
     }
+    if files > 1 {
+        return Err(Error::bad_input(format!(
+            "classify takes one FILE (or -), got {files}"
+        )));
+    }
+    Ok(Some(o))
+}
+
+pub fn run(argv: Vec<OsString>) -> CmdResult {
+    let Some(o) = opts(argv)? else {
+        return say(HELP);
+    };
+    let obs = observation(&o)?;
+    let d = diagnose(&obs);
+    let mut out = std::io::stdout().lock();
+    if o.json {
+        serde_json::to_writer_pretty(&mut out, &d)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+            .map_err(out_error)?;
+    } else {
+        out.write_all(human(&d).as_bytes()).map_err(out_error)?;
+    }
+    out.flush().map_err(out_error)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn observation(args: &Args) -> Result<Observation, Error> {
-    if args.positional.len() > 1 {
-        return Err(Error::bad_input(format!(
-            "classify takes one FILE (or -), got {}",
-            args.positional.len()
-        )));
-    }
-    let body = match args.positional.first().map(String::as_str) {
-        None => None,
-        Some("-") => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::Io(format!("cannot read stdin: {e}")))?;
-            Some(String::from_utf8_lossy(&buf).into_owned())
-        }
-        Some(path) => {
-            let buf =
-                std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {path}: {e}")))?;
-            Some(String::from_utf8_lossy(&buf).into_owned())
-        }
+fn observation(o: &Opts) -> Result<Observation, Error> {
+    let body = if o.stdin {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::Io(format!("cannot read stdin: {e}")))?;
+        Some(String::from_utf8_lossy(&buf).into_owned())
+    } else if let Some(path) = &o.file {
+        let buf = std::fs::read(path)
+            .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
+        Some(String::from_utf8_lossy(&buf).into_owned())
+    } else {
+        None
     };
-    let status = match args.value("--status") {
+    let status = match &o.status {
         None => None,
         Some(s) => Some(
             s.trim()
                 .parse::<u16>()
                 .ok()
                 .filter(|n| (100..=999).contains(n))
-                .ok_or_else(|| Error::bad_input(format!("invalid status '{s}' (want 100-999)")))?,
+                .ok_or_else(|| {
+                    Error::bad_input(format!(
+                        "invalid status '{}' (want 100-999)",
+                        gateway_doctor::report::clean(s, 40)
+                    ))
+                })?,
         ),
     };
     let mut headers = Vec::new();
-    for h in args.values("--header") {
+    for h in &o.headers {
+        let shown = gateway_doctor::report::clean(h, 80);
         let (name, value) = h.split_once(':').ok_or_else(|| {
-            Error::bad_input(format!("malformed header '{h}' (want 'Name: value')"))
+            Error::bad_input(format!("malformed header '{shown}' (want 'Name: value')"))
         })?;
         let name = name.trim();
         let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
         if name.is_empty() || !name.chars().all(token) {
             return Err(Error::bad_input(format!(
-                "malformed header '{h}' (bad header name)"
+                "malformed header '{shown}' (bad header name)"
             )));
         }
         headers.push(Header::new(name, value.trim()));
     }
-    let net_error = args.value("--net-error").map(str::trim).map(str::to_string);
+    let net_error = o.net_error.as_deref().map(str::trim).map(str::to_string);
     if net_error.as_deref() == Some("") {
         return Err(Error::bad_input("--net-error needs a code"));
     }
     Ok(Observation {
-        url: args.value("--url").unwrap_or_default().to_string(),
+        url: o.url.clone().unwrap_or_default(),
         status,
         headers,
         body,
         net_error,
-        os: args.value("--os").map(str::to_string),
+        os: o.os.clone(),
         ..Default::default()
     })
 }

@@ -4,36 +4,60 @@
 //! Exit 0 when kind, family, variant, code and fault all match, 1 when any differs (the
 //! differences are printed), 2 on bad input.
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use gateway_doctor::report::{self, fault_id, kind_id, Replay};
 use gateway_doctor::Error;
 
-use crate::args::Args;
-use crate::CmdResult;
+use crate::args::{self, Arg::*};
+use crate::{out_error, say, CmdResult};
+
+pub const HELP: &str = "\
+usage: gateway-doctor report FILE.json|- [--json]
+
+Re-diagnoses a Gateway Doctor report (the JSON the popup copies, or `har --report N` writes)
+with today's engine and compares kind, family, variant, code and fault with the recorded
+diagnosis.
+
+options:
+  --json        the replay as JSON
+  -h, --help    this text
+
+exit status: 0 today's engine agrees, 1 it differs, 2 the file is not a readable report
+";
 
 /// Reports are a few KB; anything far larger is not one, and is not read into memory.
 const MAX_REPORT_BYTES: u64 = 8 * 1024 * 1024;
 
-pub fn run(argv: &[String]) -> CmdResult {
-    let args = Args::parse(argv, &[], &["--json"])?;
-    let [path] = args.positional.as_slice() else {
+pub fn run(argv: Vec<OsString>) -> CmdResult {
+    let mut p = args::parser(argv);
+    let (mut json, mut files) = (false, Vec::new());
+    while let Some(arg) = p.next().map_err(|e| args::error(e, "report"))? {
+        match arg {
+            Short('h') | Long("help") => return say(HELP),
+            Long("json") => json = true,
+            Value(v) => files.push(v),
+            other => return Err(args::unexpected(other, "report")),
+        }
+    }
+    let [path] = files.as_slice() else {
         return Err(Error::bad_input(
-            "usage: gateway-doctor report FILE.json [--json]",
+            "usage: gateway-doctor report FILE.json|- [--json]",
         ));
     };
     let text = read_text(path)?;
     let replay = report::replay_json(&text)?;
     let mut out = std::io::stdout().lock();
-    let written = if args.has("--json") {
+    let written = if json {
         serde_json::to_writer_pretty(&mut out, &replay)
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out))
     } else {
         print_human(&mut out, &replay)
     };
-    written.map_err(|e| Error::Io(format!("cannot write output: {e}")))?;
+    written.and_then(|()| out.flush()).map_err(out_error)?;
     Ok(if replay.agrees {
         ExitCode::SUCCESS
     } else {
@@ -41,7 +65,8 @@ pub fn run(argv: &[String]) -> CmdResult {
     })
 }
 
-fn read_text(path: &str) -> Result<String, Error> {
+fn read_text(path: &std::ffi::OsStr) -> Result<String, Error> {
+    let shown = args::escaped_lossy(path);
     let mut buf = Vec::new();
     let res = if path == "-" {
         std::io::stdin()
@@ -50,16 +75,20 @@ fn read_text(path: &str) -> Result<String, Error> {
     } else {
         std::fs::File::open(path).and_then(|f| f.take(MAX_REPORT_BYTES + 1).read_to_end(&mut buf))
     };
-    res.map_err(|e| Error::Io(format!("cannot read {path}: {e}")))?;
+    res.map_err(|e| Error::Io(format!("cannot read {shown}: {e}")))?;
     if buf.len() as u64 > MAX_REPORT_BYTES {
         return Err(Error::bad_input(format!(
-            "{path} is larger than {} MiB: not a Gateway Doctor report",
+            "{shown} is larger than {} MiB: not a Gateway Doctor report",
             MAX_REPORT_BYTES >> 20
         )));
     }
+    // A BOM (Windows editors write one when a ticket's attachment is saved) is not content.
+    if buf.starts_with(b"\xef\xbb\xbf") {
+        buf.drain(..3);
+    }
     String::from_utf8(buf).map_err(|e| {
         Error::bad_input(format!(
-            "{path} is not UTF-8 text (invalid byte at offset {})",
+            "{shown} is not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ))
     })
