@@ -257,8 +257,9 @@ pub fn select(item: &HarItem, sel: Select) -> Option<HarRow> {
 
 /// A failed XHR/fetch is a call the page's script made to an API, not a page the visitor
 /// opened: "This page doesn't exist on the website" misleads support. Without a vendor to
-/// name (`generic`, `blank`), the title says what failed in API terms. The message ids have
-/// no translation yet, so the extension shows the English text.
+/// name (`generic`, `blank`), the title says what failed in API terms. The ids are in
+/// `locales/core/` (the extension translates them); the text here is the English one, which a
+/// test holds equal to `en.json`.
 fn api_wording(d: &mut Diagnosis) {
     if !matches!(d.family.as_str(), "generic" | "blank") {
         return;
@@ -266,22 +267,22 @@ fn api_wording(d: &mut Diagnosis) {
     let Some(code) = d.code else { return };
     let (id, head, tail) = match (d.kind, code) {
         (Kind::ClientError, 404 | 410) => (
-            "har_api_not_found",
+            "diag_title_api_not_found",
             "The API address the page called doesn't exist (error ",
             ")",
         ),
         (Kind::Blocked, _) => (
-            "har_api_refused",
+            "diag_title_api_refused",
             "The website's API refused the page's request (error ",
             ")",
         ),
         (Kind::ClientError, _) => (
-            "har_api_rejected",
+            "diag_title_api_rejected",
             "The website's API rejected the page's request (error ",
             ")",
         ),
         (Kind::ServerError, _) => (
-            "har_api_failed",
+            "diag_title_api_failed",
             "The website's API failed (error ",
             ") — it's not your device",
         ),
@@ -1455,6 +1456,33 @@ pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_wording_is_the_catalog_text() {
+        let en: serde_json::Value =
+            serde_json::from_str(include_str!("../locales/core/en.json")).unwrap();
+        for (kind, code) in [
+            (Kind::ClientError, 404),
+            (Kind::Blocked, 403),
+            (Kind::ClientError, 400),
+            (Kind::ServerError, 502),
+        ] {
+            let mut d = crate::diagnose(&Observation {
+                status: Some(code as u16),
+                ..Default::default()
+            });
+            d.family = "generic".into();
+            d.kind = kind;
+            api_wording(&mut d);
+            let id = d.title.id.to_string();
+            assert!(id.starts_with("diag_title_api_"), "{id}");
+            let want = en[&id]["message"]
+                .as_str()
+                .unwrap()
+                .replace("$1", &code.to_string());
+            assert_eq!(d.title.text.as_ref(), want, "{id}");
+        }
+    }
 
     #[test]
     fn lossy_matches_std() {
