@@ -31,7 +31,7 @@ export function requireFirefoxBuild() {
   if (!existsSync(FIREFOX)) throw new Error(`${FIREFOX} not found: run \`make setup\` (apt firefox-esr)`);
 }
 
-export async function launchFirefox({ privacy = true } = {}) {
+export async function launchFirefox({ privacy = true, prefs = {} } = {}) {
   requireFirefoxBuild();
   const manifest = JSON.parse(readFileSync(path.join(DIST_FIREFOX, 'manifest.json'), 'utf8'));
   const addonId = manifest.browser_specific_settings.gecko.id;
@@ -68,6 +68,7 @@ export async function launchFirefox({ privacy = true } = {}) {
       'browser.search.geoSpecificDefaults': false,
       'services.settings.server': 'http://127.0.0.1:9/',
       'network.trr.mode': 5,
+      ...prefs,
     },
   });
   const conn = browser.connection;
