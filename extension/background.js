@@ -280,8 +280,7 @@ async function recordFailure(tabId, requestId, obs, { eventTime, partial = false
     // be busy with the previous page's storage writes); the chain step below shows it again, so
     // a forget of the previous page queued before it cannot leave it cleared.
     await setBadge(tabId, diagnosis, obs);
-    shownAt.set(requestId, Date.now());
-    if (shownAt.size > 256) shownAt.delete(shownAt.keys().next().value);
+    noteShown(requestId);
   }
   let written = false;
   await updateTabState(tabId, async (cur) => {
@@ -335,6 +334,10 @@ async function recordFailure(tabId, requestId, obs, { eventTime, partial = false
 
 // When each response's first badge was shown (requestId → ms), bounded.
 const shownAt = new Map();
+function noteShown(requestId) {
+  shownAt.set(requestId, Date.now());
+  if (shownAt.size > 256) shownAt.delete(shownAt.keys().next().value);
+}
 
 // Header-only observations of responses ≥ 400 by requestId, so that a response whose body then
 // fails (connection reset mid-body) is still diagnosed as the HTTP failure it was. Bounded.
@@ -363,7 +366,7 @@ async function onHeadersReceived(details) {
     // The status at once, in the neutral colour, before the engine (which a worker just woken
     // for this response may still be compiling) has said whose fault it is.
     await setBadge(tabId, { kind: 'server_error', code: obs.status, fault: 'unknown' }, obs);
-    shownAt.set(details.requestId, Date.now());
+    noteShown(details.requestId);
   }
   const full = { ...obs, ...(await env()) };
   await recordFailure(tabId, details.requestId, full, { eventTime: details.timeStamp, partial: true });
