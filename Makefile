@@ -6,6 +6,7 @@
 #   make test    everything CI runs (.ci/run is exactly this)
 #   make demo    build, then show what the extension does
 #   make lint    fmt + clippy (native and wasm32) + licences + web-ext lint
+#   make msrv    the declared minimum Rust (Cargo.toml rust-version) still builds lib and CLI
 #   make bench / make fuzz / make clean
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -21,7 +22,7 @@ WEB_EXT := node_modules/.bin/web-ext
 say = @printf '\n==> %s\n' "$(1)"
 
 .PHONY: setup build wasm package size test lint fmt clippy clippy-wasm licenses audit web-ext-lint \
-        test-rust test-js test-e2e test-e2e-firefox fuzz-smoke demo bench fuzz clean
+        test-rust test-js test-e2e test-e2e-firefox fuzz-smoke msrv demo bench fuzz clean
 
 setup:
 	$(call say,setup)
@@ -75,6 +76,21 @@ web-ext-lint: package
 
 lint: fmt clippy clippy-wasm licenses web-ext-lint
 
+# Cargo.toml promises `rust-version`; only building with that toolchain proves the promise
+# (a newer std API or a dependency raising its own rust-version slips past every other step).
+# The toolchain is installed once through rustup (minimal profile, cached like any toolchain);
+# when it cannot be installed the step fails: an unchecked minimum is not a pass. Its own
+# target dir keeps it from invalidating the main build.
+MSRV = $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml)
+msrv: setup
+	$(call say,MSRV: cargo +$(MSRV) check --lib --bins)
+	@$(ENV) if ! rustup run $(MSRV) rustc --version >/dev/null 2>&1; then \
+	  echo "installing Rust $(MSRV) (rustup, minimal profile)"; \
+	  timeout 600 rustup toolchain install $(MSRV) --profile minimal --no-self-update \
+	    || { echo "MSRV NOT CHECKED: rustup could not install Rust $(MSRV) (offline?)." >&2; exit 1; }; \
+	fi; \
+	CARGO_TARGET_DIR=target/msrv cargo +$(MSRV) check --locked --lib --bins
+
 test-rust: setup
 	$(call say,cargo test)
 	cargo test
@@ -102,7 +118,7 @@ ifneq ($(filter test,$(MAKECMDGOALS)),)
 MAKEFLAGS += --keep-going
 endif
 test: PACKAGE_FLAGS = --strict
-test: setup fmt clippy clippy-wasm test-rust wasm size licenses audit package web-ext-lint \
+test: setup fmt clippy clippy-wasm msrv test-rust wasm size licenses audit package web-ext-lint \
       test-js test-e2e test-e2e-firefox fuzz-smoke
 	@printf '\n==> make test: all steps passed\n'
 
