@@ -27,6 +27,7 @@ import { MSG, validateRequest, isTrustedSender, ok, fail } from './lib/protocol.
 import {
   handleAction, cancelRetry, onRetryAlarm, resumeRetries, EXTRA_REMEDY_IDS,
 } from './lib/actions.js';
+import { quietSite } from './lib/sites.js';
 
 // In-memory counters (lost when the worker stops) for the e2e tests: healthy loads handled (no
 // storage write on the healthy path) and how page reads went. Numbers and browser error classes
@@ -347,6 +348,8 @@ const failedHeaders = new Map();
  */
 async function onHeadersReceived(details) {
   if (!isWatchedRequest(details)) return;
+  // The visitor's "don't diagnose this site" list (lib/sites.js; an in-memory Set).
+  if (await quietSite(details.url)) return;
   const tabId = requestTabs.peek(details);
   if (tabId < 0 || !(details.statusCode >= 400)) {
     if (tabId >= 0 && isDownload(details)) undoDownload(tabId, details.requestId);
@@ -376,6 +379,7 @@ function earlyStatus(status) {
 
 async function onCompleted(details) {
   if (!isWatchedRequest(details)) return;
+  if (await quietSite(details.url)) return;
   const tabId = tabOf(details);
   failedHeaders.delete(details.requestId);
   redirects.delete(details.requestId);
@@ -403,6 +407,7 @@ async function onCompleted(details) {
 
 async function onErrorOccurred(details) {
   if (!isWatchedRequest(details)) return;
+  if (await quietSite(details.url)) return;
   const tabId = tabOf(details);
   const headers = failedHeaders.get(details.requestId);
   failedHeaders.delete(details.requestId);
