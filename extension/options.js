@@ -66,7 +66,7 @@ function quietSection() {
         }, t('ui_options_quiet_remove', [host], `Diagnose ${host} again`))));
     }
   };
-  const input = e('input', { type: 'text', id: 'quiet-add-host', autocomplete: 'off', spellcheck: 'false' });
+  const input = e('input', { type: 'text', id: 'quiet-add-host' });
   const add = async (ev) => {
     ev.preventDefault();
     const [host] = normalizeSites([input.value]);

@@ -156,7 +156,11 @@ function render() {
     app.dataset.state = 'restricted';
     const out = e('p', { class: 'status', id: 'status', role: 'status', 'aria-live': 'polite', hidden: true });
     app.append(
-      e('h1', { class: 'headline', id: 'headline', text: t('ui_access_headline', [site], `Gateway Doctor can't see ${site}`) }),
+      e('h1', {
+        class: 'headline', id: 'headline',
+        text: site ? t('ui_access_headline', [site], `Gateway Doctor can't see ${site}`)
+          : t('ui_access_headline_tab', [], "Gateway Doctor can't see this tab"),
+      }),
       e('p', { class: 'muted', text: t('ui_access_hint', [], 'Its site access is limited in your browser (for example "On click" or "On specific sites"), so it cannot see whether pages of this site fail, nor read their error pages.') }),
       e('p', { class: 'actions' }, e('button', {
         type: 'button', id: 'grant-access', class: 'primary',
@@ -180,7 +184,8 @@ function render() {
               }, t('ui_expired_reload', [], 'Reload this page')));
           },
         },
-      }, t('ui_access_grant', [site], `Allow Gateway Doctor on ${site}`))),
+      }, site ? t('ui_access_grant', [site], `Allow Gateway Doctor on ${site}`)
+        : t('ui_access_grant_all', [], 'Allow Gateway Doctor on all sites'))),
       out,
       footer(),
     );

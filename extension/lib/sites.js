@@ -107,6 +107,17 @@ export const quietSite = (url) => cache.has(url);
  * request (permissions.request must run in the click's user gesture, in the popup).
  */
 export async function siteAccess(url, perms = api.permissions) {
+  if (!url) {
+    // The browser hides a tab's address from an extension without access to it (and the popup
+    // opened by a click has activeTab, which reveals it). Unknown address and no access to all
+    // sites: this tab may be one of those hidden from it; what can be asked for is all sites.
+    const all = ['<all_urls>'];
+    try {
+      return { site: null, origins: all, granted: !!(await perms.contains({ origins: all })) };
+    } catch {
+      return { site: null, origins: [], granted: true };
+    }
+  }
   const site = siteOf(url);
   if (!site) return { site: null, origins: [], granted: true };
   const u = new URL(url);

@@ -63,6 +63,11 @@ test('site access: withheld host permission is reported with the origin to reque
   assert.equal((await S.siteAccess('https://shop.example.com/', perms(true))).granted, true);
   // Not a website, or an API that cannot answer: no claim of a restriction (no false alarm).
   assert.deepEqual(await S.siteAccess('chrome://newtab/', perms(false)), { site: null, origins: [], granted: true });
+  // The address hidden from the extension (Chrome does that without access): all sites is
+  // what can be asked for, and only when access to all sites is not already there.
+  assert.deepEqual(await S.siteAccess('', perms(false)), { site: null, origins: ['<all_urls>'], granted: false });
+  assert.deepEqual(asked.at(-1), { origins: ['<all_urls>'] });
+  assert.equal((await S.siteAccess(undefined, perms(true))).granted, true);
   const broken = { async contains() { throw new Error('nope'); } };
   assert.equal((await S.siteAccess('https://a.test/', broken)).granted, true);
 });
