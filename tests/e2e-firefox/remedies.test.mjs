@@ -1,0 +1,117 @@
+// Issue 17 part 2 in Firefox ESR (headless):
+//   shortcut           → Firefox registered _execute_action (Alt+Shift+G) from dist/firefox
+//   saved copy         → offered for a 502; the click opens exactly
+//                        https://web.archive.org/web/2/<page> in a new tab, nothing before it
+//   tell me when back  → a trusted click on "Tell me when it's back" requests the optional
+//                        `notifications` permission (Firefox grants it without a prompt with
+//                        extensions.webextOptionalPermissionPrompts off, standing in for the
+//                        visitor's "Allow"); when the site answers again the tab reloads and one
+//                        notification "<host> is back" is shown
+//   don't diagnose     → a listed host's failure gets no diagnosis
+//
+// Privacy: launched with `privacy: false` because the saved-copy tab really navigates and
+// Firefox sends it to the sinkhole proxy (which answers nothing: no byte leaves the machine).
+// The after hook asserts the narrower rule instead: the sinkhole saw nothing but connections to
+// web.archive.org:443, and the test checks it saw nothing at all before the click.
+//
+// Needs `make build` first. Run: node --test --test-concurrency=1 tests/e2e-firefox/remedies.test.mjs
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchFirefox } from './harness.mjs';
+import { waitFor, nginxRoute } from '../e2e/harness.mjs';
+
+let h;
+before(async () => {
+  h = await launchFirefox({ privacy: false, prefs: { 'extensions.webextOptionalPermissionPrompts': false } });
+});
+after(async () => {
+  if (!h) return;
+  await h.close();
+  const other = h.sink.seen.filter((x) => `${x.method} ${x.url}` !== 'CONNECT web.archive.org:443');
+  assert.deepEqual(other, [], 'nothing but the clicked archive link tried to leave');
+});
+
+async function showPopup(tabId, extra = '') {
+  const search = `?tab=${tabId}${extra}`;
+  await h.ext((q) => { location.search = q; return true; }, search).catch(() => {});
+  return waitFor(async () => {
+    try {
+      return await h.ext((q) => (location.search === q
+        && document.getElementById('app').dataset.state !== 'loading'
+        ? { ...document.getElementById('app').dataset } : null), search);
+    } catch {
+      return null; // the page is navigating
+    }
+  }, { what: `popup for tab ${tabId}`, timeout: 20_000 });
+}
+
+test('a keyboard shortcut opens the popup: Firefox registered _execute_action', async () => {
+  const cmds = await h.ext(() => browser.commands.getAll());
+  const action = cmds.find((c) => c.name === '_execute_action');
+  assert.ok(action, JSON.stringify(cmds));
+  assert.equal(action.shortcut, 'Alt+Shift+G');
+});
+
+test('saved copy: opened in a new tab with exactly the archive address, only on click', async () => {
+  const path = nginxRoute(h.zoo, '/ff-wayback');
+  const pageUrl = h.zoo.url(`${path}?id=7`);
+  const tabId = await h.openTab(`${pageUrl}#frag`);
+  await h.waitForState(tabId);
+  await showPopup(tabId);
+  assert.match(await h.ext(() => document.querySelector('#remedies li[data-remedy="read_saved_copy"] > button').textContent),
+    /Open a saved copy \(Wayback Machine\)/);
+  assert.deepEqual(h.sink.seen, [], 'nothing sent anywhere before the click');
+  const want = `https://web.archive.org/web/2/${pageUrl}`;
+  await h.ext(() => { document.querySelector('#remedies li[data-remedy="read_saved_copy"] > button').click(); return true; });
+  const tabs = await waitFor(async () => {
+    const ts = await h.ext(() => browser.tabs.query({}).then((all) => all.map((t) => ({ id: t.id, url: t.url }))));
+    // A tab still loading may not report its url yet.
+    const m = ts.filter((t) => (t.url || '').startsWith('https://web.archive.org/'));
+    return m.length ? m : null;
+  }, { what: 'the archive tab' });
+  assert.deepEqual(tabs.map((t) => t.url), [want]);
+  await h.closeTab(tabs[0].id);
+  await h.closeTab(tabId);
+});
+
+test('tell me when it\'s back: permission asked in the click, one notification when the site answers', async () => {
+  const path = nginxRoute(h.zoo, '/ff-notify');
+  const url = h.zoo.url(path);
+  const tabId = await h.openTab(url);
+  await h.waitForState(tabId);
+  await showPopup(tabId, '&retry_first_delay_s=2');
+  assert.equal(await h.ext(() => browser.permissions.contains({ permissions: ['notifications'] })), false);
+  await h.ext(() => { document.querySelector('#remedies li[data-action="auto_retry"] > button').click(); return true; });
+  await waitFor(() => h.ext(() => !!document.getElementById('retry-notify')), { what: 'the notify button' });
+  await h.clickTrusted('#retry-notify');
+  await waitFor(() => h.ext(() => !!document.getElementById('retry-notify-on')), { what: 'notification on' });
+  assert.equal(await h.ext(() => browser.permissions.contains({ permissions: ['notifications'] })), true);
+  assert.equal((await h.state(tabId)).retry.notify, true);
+  assert.deepEqual(await h.ext(() => browser.notifications.getAll()), {}, 'nothing while the site still fails');
+  // The site comes back.
+  h.zoo.set(path, { status: 200, headers: { 'content-type': 'text/html' }, body: '<title>ok</title>back' });
+  const shown = await waitFor(async () => {
+    const all = await h.ext(() => browser.notifications.getAll());
+    const list = Object.values(all || {});
+    return list.length ? list : null;
+  }, { what: 'the notification', timeout: 30_000 });
+  assert.equal(shown.length, 1);
+  assert.equal(shown[0].title, '127.0.0.1 is back');
+  await h.closeTab(tabId);
+});
+
+test('don\'t diagnose: a listed host\'s failure is left alone', async () => {
+  const path = nginxRoute(h.zoo, '/ff-quiet');
+  // *.zoo.test is not mapped to loopback in Firefox; the listed host is 127.0.0.1 itself here.
+  await h.ext(() => browser.storage.local.set({ quiet_sites: ['127.0.0.1'] }));
+  const quietTab = await h.openTab(h.zoo.url(path));
+  await waitFor(async () => (await h.tabStatus(quietTab)) === 'complete', { what: 'quiet tab load' });
+  // localhost is the same zoo under another host name, not on the list: diagnosed.
+  const loudTab = await h.openTab(h.zoo.url(path, 'localhost'));
+  await h.waitForState(loudTab);
+  assert.equal(await h.state(quietTab), null);
+  assert.equal(await h.badge(quietTab), '');
+  await h.ext(() => browser.storage.local.set({ quiet_sites: [] }));
+  await h.closeTab(quietTab);
+  await h.closeTab(loudTab);
+});
