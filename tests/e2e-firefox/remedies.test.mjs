@@ -8,6 +8,10 @@
 //                        visitor's "Allow"); when the site answers again the tab reloads and one
 //                        notification "<host> is back" is shown
 //   don't diagnose     → a listed host's failure gets no diagnosis
+//   restricted access  → with host access taken away (permissions.remove, what the user does
+//                        in about:addons) a failing page is invisible; the popup says it can't
+//                        see the tab instead of "nothing wrong", and its button (the visitor's
+//                        "Allow") gives access back, after which the page is diagnosed again
 //
 // Privacy: launched with `privacy: false` because the saved-copy tab really navigates and
 // Firefox sends it to the sinkhole proxy (which answers nothing: no byte leaves the machine).
@@ -129,4 +133,29 @@ test('don\'t diagnose: a listed host\'s failure is left alone', async () => {
   await h.ext(() => browser.storage.local.set({ quiet_sites: [] }));
   await h.closeTab(quietTab);
   await h.closeTab(loudTab);
+});
+
+test('restricted site access: the popup says it cannot see the tab, and its button gives access back', async () => {
+  // Firefox lets the user (and the extension) take MV3 host access away; the extension page
+  // then sees neither the failure nor the tab's address.
+  // Last in the file: the profile stays without host access if the grant below fails.
+  assert.equal(await h.ext(() => browser.permissions.remove({ origins: ['<all_urls>'] })), true);
+  assert.equal(await h.ext(() => browser.permissions.contains({ origins: ['<all_urls>'] })), false);
+  const path = nginxRoute(h.zoo, '/ff-hidden');
+  const tabId = await h.openTab(h.zoo.url(path));
+  await waitFor(async () => (await h.tabStatus(tabId)) === 'complete', { what: 'hidden tab load' });
+  assert.equal(await h.state(tabId), null, 'the failure is invisible without host access');
+  const data = await showPopup(tabId);
+  assert.equal(data.state, 'restricted');
+  assert.match(await h.ext(() => document.getElementById('headline').textContent), /can't see this tab/);
+  assert.match(await h.ext(() => document.getElementById('grant-access').textContent), /Allow Gateway Doctor on all sites/);
+  // The visitor's "Allow" (prompts off for this profile, see the top of the file).
+  await h.clickTrusted('#grant-access');
+  await waitFor(() => h.ext(() => !document.getElementById('status').hidden), { what: 'the grant outcome' });
+  assert.match(await h.ext(() => document.getElementById('status').textContent), /Access given/);
+  assert.equal(await h.ext(() => browser.permissions.contains({ origins: ['<all_urls>'] })), true);
+  await h.ext((t) => browser.tabs.reload(t), tabId);
+  await h.waitForState(tabId);
+  assert.equal(await h.badge(tabId), '502', 'seen again once allowed');
+  await h.closeTab(tabId);
 });
