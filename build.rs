@@ -811,6 +811,16 @@ fn main() {
                                 "{whr}: open_url needs an https url or {{status_page}}"
                             ));
                         }
+                        // Only the placeholders src/remedies.rs fills in; {url} (the page's
+                        // whole address, query included) only at the very end, where nothing
+                        // of the catalog's url can end up inside the page's query.
+                        let rest = u.replace("{status_page}", "").replace("{host}", "");
+                        let rest = rest.strip_suffix("{url}").unwrap_or(&rest);
+                        if rest.contains('{') || rest.contains('}') {
+                            fail(format!(
+                                "{whr}: open_url {u:?}: only {{host}}, {{status_page}} and a final {{url}} are filled in"
+                            ));
+                        }
                         format!("ActionDef::OpenUrl({u:?})")
                     }
                     k => fail(format!("{whr}: unknown action type {k:?}")),

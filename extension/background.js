@@ -27,6 +27,7 @@ import { MSG, validateRequest, isTrustedSender, ok, fail } from './lib/protocol.
 import {
   handleAction, cancelRetry, onRetryAlarm, resumeRetries, EXTRA_REMEDY_IDS,
 } from './lib/actions.js';
+import { quietSite } from './lib/sites.js';
 
 // In-memory counters (lost when the worker stops) for the e2e tests: healthy loads handled (no
 // storage write on the healthy path) and how page reads went. Numbers and browser error classes
@@ -350,6 +351,8 @@ const failedHeaders = new Map();
  */
 async function onHeadersReceived(details) {
   if (!isWatchedRequest(details)) return;
+  // The visitor's "don't diagnose this site" list (lib/sites.js; an in-memory Set).
+  if (await quietSite(details.url)) return;
   const tabId = requestTabs.peek(details);
   if (tabId < 0 || !(details.statusCode >= 400)) {
     if (tabId >= 0 && isDownload(details)) undoDownload(tabId, details.requestId);
@@ -443,6 +446,13 @@ async function handleFailure(tabId, obs, details, { download = false } = {}) {
 }
 
 async function finishFailure(tabId, { obs, requestId, documentId, eventTime, download }) {
+  // The visitor's "don't diagnose this site" list (lib/sites.js). Checked here, after the failure
+  // is noted as pending, not before: its first read after a worker start waits for storage, and
+  // a worker stopped during a wait before the pending note lost the failure.
+  if (await quietSite(obs.url)) {
+    await clearPending(tabId, requestId);
+    return;
+  }
   let full = { ...obs, ...(await env()) };
   const t0 = Date.now();
   if (!obs.net_error && !download && needsBody(obs)) full = await readBody(tabId, { documentId, requestId }, full);

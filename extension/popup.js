@@ -11,6 +11,7 @@ import {
   h, append, clear, checkbox, popupModel, dnsCommands, browserDnsPage, mailtoDraft, cleanText,
 } from './lib/render.js';
 import { formatCountdown } from './lib/retry.js';
+import { siteAccess, loadQuietSites, setQuiet } from './lib/sites.js';
 
 const app = document.getElementById('app');
 const e = (tag, props, ...kids) => h(document, tag, props, ...kids);
@@ -24,6 +25,11 @@ let model = null;
 let owner = false;
 let renderedKey = null;
 let os = null;
+// The tab's site (host name), whether the visitor asked not to diagnose it, and whether the
+// extension may see it at all (lib/sites.js siteAccess).
+let site = null;
+let quiet = false;
+let access = { site: null, origins: [], granted: true };
 // Test/support hook: `?retry_first_delay_s=2` shortens the first auto-retry wait (min 1 s).
 const firstDelayParam = Number(params.get('retry_first_delay_s')) || null;
 
@@ -68,7 +74,21 @@ async function refresh() {
     }
     state = res.state || null;
   }
+  await loadSite();
   render();
+}
+
+/** The tab's address: the stored failure's, else the tab's own (activeTab gives it on click). */
+async function loadSite() {
+  let url = (state && state.url) || '';
+  if (!url && tabId !== null) {
+    try {
+      url = (await api.tabs.get(tabId)).url || '';
+    } catch { /* tab gone */ }
+  }
+  access = await siteAccess(url);
+  site = access.site;
+  quiet = site ? (await loadQuietSites()).includes(site) : false;
 }
 
 function renderError(text) {
@@ -94,7 +114,7 @@ function render() {
   if (r) retryWasRunning = !!(r.active || r.outcome === 'recovered');
   else if (state && state.diagnosis) retryWasRunning = false;
   model = popupModel(state, { owner, t });
-  const key = JSON.stringify([state && state.at, state && state.url, owner, model.empty]);
+  const key = JSON.stringify([state && state.at, state && state.url, owner, model.empty, site, quiet, access.granted]);
   if (key === renderedKey) {
     updateDynamic();
     return;
@@ -119,6 +139,58 @@ function render() {
     );
     return;
   }
+  if (quiet) {
+    // Asked not to diagnose this site: say so (not "nothing wrong", which nobody checked).
+    app.dataset.state = 'quiet';
+    app.append(
+      e('h1', { class: 'headline', id: 'headline', text: t('ui_quiet_headline', [site], `Gateway Doctor leaves ${site} alone`) }),
+      e('p', { class: 'muted', text: t('ui_quiet_hint', [], 'You asked not to diagnose this site: its failures are not looked at, and nothing is shown for them. Switch it back on below or in the options.') }),
+      quietSwitch(),
+      footer(),
+    );
+    return;
+  }
+  if (model.empty && !access.granted) {
+    // Site access restricted (Chrome "on click" / "on specific sites", Firefox permission not
+    // granted): the failures of this site are invisible, so "nothing wrong" would be a guess.
+    app.dataset.state = 'restricted';
+    const out = e('p', { class: 'status', id: 'status', role: 'status', 'aria-live': 'polite', hidden: true });
+    app.append(
+      e('h1', {
+        class: 'headline', id: 'headline',
+        text: site ? t('ui_access_headline', [site], `Gateway Doctor can't see ${site}`)
+          : t('ui_access_headline_tab', [], "Gateway Doctor can't see this tab"),
+      }),
+      e('p', { class: 'muted', text: t('ui_access_hint', [], 'Its site access is limited in your browser (for example "On click" or "On specific sites"), so it cannot see whether pages of this site fail, nor read their error pages.') }),
+      e('p', { class: 'actions' }, e('button', {
+        type: 'button', id: 'grant-access', class: 'primary',
+        // permissions.request needs this click's user gesture: it is the first call.
+        on: {
+          click: async () => {
+            let granted = false;
+            try {
+              granted = await api.permissions.request({ origins: access.origins });
+            } catch { granted = false; }
+            out.hidden = false;
+            clear(out);
+            if (!granted) {
+              out.textContent = t('ui_access_refused', [], 'Access was not given; nothing changed.');
+              return;
+            }
+            out.append(t('ui_access_granted', [], 'Access given. Failures of this site are seen from the next load on.'), ' ',
+              e('button', {
+                type: 'button', id: 'reload-granted', class: 'small',
+                on: { click: () => { api.tabs.reload(tabId).catch(() => {}); } },
+              }, t('ui_expired_reload', [], 'Reload this page')));
+          },
+        },
+      }, site ? t('ui_access_grant', [site], `Allow Gateway Doctor on ${site}`)
+        : t('ui_access_grant_all', [], 'Allow Gateway Doctor on all sites'))),
+      out,
+      footer(),
+    );
+    return;
+  }
   if (model.empty) {
     app.dataset.state = 'empty';
     app.append(
@@ -129,6 +201,7 @@ function render() {
           ? e('p', { class: 'status', id: 'status', role: 'status', text: t('ui_retry_outcome_recovered', [], RETRY_OUTCOME_EN.recovered) })
           : null,
         e('p', { class: 'muted', text: t('ui_empty_hint', [], 'When a page fails to load (a 502, a Cloudflare error, a DNS failure…), Gateway Doctor shows here what broke and what you can do.') })),
+      quietSwitch(),
       footer(),
     );
     return;
@@ -142,6 +215,7 @@ function render() {
     remediesSection(),
     whySection(),
     reportSection(),
+    quietSwitch(),
     footer(),
   );
   updateDynamic();
@@ -345,7 +419,7 @@ function updateDynamic() {
   }
   // Rebuild the box only when the retry changed; a tick only updates the countdown text, so a
   // keyboard user sitting on "Cancel" keeps the focus.
-  const sig = JSON.stringify(r ? [r.active, r.attempt, r.next_at, r.outcome] : null);
+  const sig = JSON.stringify(r ? [r.active, r.attempt, r.next_at, r.outcome, !!r.notify] : null);
   if (sig === retrySig && r && r.active) {
     const text = document.getElementById('retry-text');
     if (text) text.textContent = countdownText(r);
@@ -364,6 +438,10 @@ function updateDynamic() {
         t('ui_retry_cancel', [], 'Cancel')),
     );
     add(retryBox, unclearNote(r));
+    add(retryBox, r.notify
+      ? e('p', { id: 'retry-notify-on', class: 'small muted', text: t('ui_notify_on', [], 'You will get a notification when the site is back.') })
+      : e('button', { type: 'button', id: 'retry-notify', class: 'small link', on: { click: askNotify } },
+        t('ui_notify_button', [], "Tell me when it's back")));
     if (startBtn) startBtn.disabled = true;
     if (hadFocus) document.getElementById('retry-cancel').focus();
   } else if (r && r.outcome) {
@@ -423,6 +501,7 @@ const OUTCOME_EN = {
   opened: 'Opened in a new tab.',
   retry_started: 'Auto-retry is on: the page reloads by itself once the site answers again.',
   retry_running: 'Auto-retry is already running.',
+  notify_on: 'You will get a notification when the site is back.',
   copied: 'Copied.',
   copy_failed: 'Could not copy; select the text and copy it yourself.',
   failed: 'That did not work.',
@@ -517,6 +596,23 @@ async function runAction(remedyId, options, buttonId) {
   const bad = /failed|refused/.test(result.outcome || '');
   showStatus(text || t(`ui_outcome_${result.outcome}`, [], OUTCOME_EN[result.outcome] || ''), { alert: bad });
   await refresh();
+}
+
+/**
+ * "Tell me when it's back": asks for the optional `notifications` permission in this click's
+ * user gesture (first call; the background cannot ask), then adds the wish to the running retry.
+ */
+async function askNotify() {
+  let granted = false;
+  try {
+    granted = await api.permissions.request({ permissions: ['notifications'] });
+  } catch { granted = false; }
+  if (!granted) {
+    showStatus(t('ui_notify_refused', [], 'Notifications were not allowed, so none will be shown. The page still reloads by itself when the site is back.'));
+    return;
+  }
+  const li = retryButton()?.closest('li');
+  await runAction((li && li.dataset.remedy) || 'auto_retry', { notify: true }, 'retry-notify');
 }
 
 async function cancelRetry() {
@@ -671,6 +767,23 @@ async function copyReport(format, btnId) {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** "Don't diagnose <site>" (null for pages that are not websites). Stored in storage.local. */
+function quietSwitch() {
+  if (!site) return null;
+  return e('div', { class: 'quiet small' }, checkbox(document, {
+    id: 'quiet-site', checked: quiet,
+    label: t('ui_quiet_switch', [site], `Don't diagnose ${site}`),
+    onChange: async (on) => {
+      await setQuiet(site, on);
+      // The badge of a failure shown before would stay on the icon; the stored diagnosis is
+      // kept (switching back shows it again) but the icon goes quiet with the site.
+      if (on && tabId !== null) await api.action.setBadgeText({ tabId, text: '' }).catch(() => {});
+      await refresh();
+      document.getElementById('quiet-site')?.focus();
+    },
+  }));
+}
 
 function footer() {
   return e('footer', { class: 'foot' },

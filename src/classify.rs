@@ -384,6 +384,7 @@ fn finish(obs: &Observation, p: Plan) -> (Diagnosis, RemedyPlan) {
         os: obs.os.clone(),
         provider: p.family.status_page.map(|u| (p.family.name, u)),
         host: host_of(&obs.url).map(str::to_string),
+        url: Some(obs.url.clone()),
         retry_s: p.retry,
     };
     let d = Diagnosis {

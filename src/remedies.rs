@@ -15,6 +15,9 @@ pub struct RemedyContext<'a> {
     pub provider: Option<(&'a str, &'a str)>,
     /// Host name of the failing page (for "down for everyone or just me").
     pub host: Option<&'a str>,
+    /// The failing page's http(s) address without userinfo and fragment (for the saved copy
+    /// in a web archive); see [`archive_url`].
+    pub url: Option<&'a str>,
     /// How long the server asked to wait.
     pub retry_s: Option<u32>,
 }
@@ -78,6 +81,14 @@ pub fn render(def: &RemedyDef, ctx: &RemedyContext) -> Option<Remedy> {
         ActionDef::OpenUrl(u) if u.contains("{host}") => ctx.host.map(|h| Action::OpenUrl {
             url: u.replace("{host}", h),
         }),
+        // Without a page address the remedy has nothing to open: it is left out rather than
+        // offered as a button that opens the archive's front page.
+        ActionDef::OpenUrl(u) if u.contains("{url}") => match ctx.url.and_then(archive_url) {
+            Some(page) => Some(Action::OpenUrl {
+                url: u.replace("{url}", &page),
+            }),
+            None => return None,
+        },
         ActionDef::OpenUrl(u) => Some(Action::OpenUrl { url: u.into() }),
     };
     Some(Remedy {
@@ -87,6 +98,32 @@ pub fn render(def: &RemedyDef, ctx: &RemedyContext) -> Option<Remedy> {
         steps,
         action,
     })
+}
+
+/// `url` as it may be handed to a third party when the visitor asks for it: http(s) only,
+/// userinfo (a password in the address) and fragment removed, the query kept (it often names
+/// the page: `?id=42`). `None` for anything else, or an address with spaces or control
+/// characters (the browser never reports one; a hand-made observation might).
+pub fn archive_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let rest = rest.split('#').next().unwrap_or("");
+    let end = rest.find(['/', '\\', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let host = authority
+        .rfind('@')
+        .map_or(authority, |i| &authority[i + 1..]);
+    if host.is_empty() {
+        return None;
+    }
+    Some(format!("{scheme}://{host}{tail}"))
 }
 
 /// The remedies at `indexes` (into the catalog), visitor ones first, each group in ranking
@@ -115,6 +152,8 @@ pub struct RemedyPlan {
     pub os: Option<String>,
     pub provider: Option<(&'static str, &'static str)>,
     pub host: Option<String>,
+    /// See [`RemedyContext::url`].
+    pub url: Option<String>,
     pub retry_s: Option<u32>,
 }
 
@@ -125,6 +164,7 @@ impl RemedyPlan {
             os: self.os.as_deref(),
             provider: self.provider,
             host: self.host.as_deref(),
+            url: self.url.as_deref(),
             retry_s: self.retry_s,
         };
         ranked(self.indexes, &ctx)
@@ -136,13 +176,16 @@ impl RemedyPlan {
 pub fn catalog() -> Vec<Remedy> {
     let ctx = RemedyContext {
         provider: Some(("CDN", "https://www.cloudflarestatus.com/")),
+        url: Some("https://example.com/"),
         ..Default::default()
     };
     REMEDIES
         .iter()
         .filter_map(|d| render(d, &ctx))
         .map(|mut r| {
-            if r.id == "check_provider_status" {
+            // Situation-bound links (this provider's status page, this page's saved copy)
+            // would name an example here; the help page lists the remedy without a button.
+            if r.id == "check_provider_status" || r.id == "read_saved_copy" {
                 r.action = None;
             }
             r
@@ -252,5 +295,40 @@ mod tests {
         let wait = render(by_id("wait_and_retry").unwrap(), &ctx).unwrap();
         assert_eq!(wait.action, Some(Action::AutoRetry { delay_s: Some(120) }));
         assert!(wait.steps[0].text.contains("120 seconds"));
+    }
+
+    #[test]
+    fn saved_copy_opens_the_page_in_the_archive_only_with_an_address() {
+        let def = by_id("read_saved_copy").unwrap();
+        // No address: no button that would open the archive's front page.
+        assert!(render(def, &RemedyContext::default()).is_none());
+        let ctx = RemedyContext {
+            url: Some("https://user:secret@shop.example.com:8443/a/b?id=42#top"),
+            ..Default::default()
+        };
+        assert_eq!(
+            render(def, &ctx).unwrap().action,
+            Some(Action::OpenUrl {
+                url: "https://web.archive.org/web/2/https://shop.example.com:8443/a/b?id=42".into()
+            })
+        );
+        for bad in [
+            "ftp://example.com/",
+            "file:///etc/passwd",
+            "https://",
+            "https://a b/",
+            "example.com",
+        ] {
+            let ctx = RemedyContext {
+                url: Some(bad),
+                ..Default::default()
+            };
+            assert!(render(def, &ctx).is_none(), "{bad}");
+        }
+        assert_eq!(archive_url("HTTP://h@x/p#f").as_deref(), Some("http://x/p"));
+        assert_eq!(
+            archive_url("https://h/p@q?x#y").as_deref(),
+            Some("https://h/p@q?x")
+        );
     }
 }

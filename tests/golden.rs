@@ -349,10 +349,29 @@ fn three_positives_per_family() {
 /// The ranking rules the issue names, checked on every fixture of the situation.
 #[test]
 fn remedy_ranking_follows_the_diagnosis() {
+    let mut saved_copies = 0;
     for l in load_all() {
         let d = diagnose(&l.obs);
         let ids: Vec<&str> = d.remedies.iter().map(|r| &*r.id).collect();
         let n = &l.name;
+        // The archive's saved copy is for a site that fails on its side (issue 17): offered
+        // for a DNS failure, a block or a 404 it would send the address away for nothing.
+        if let Some(r) = d.remedies.iter().find(|r| r.id == "read_saved_copy") {
+            saved_copies += 1;
+            assert_eq!(
+                d.kind,
+                Kind::ServerError,
+                "{n}: saved copy offered for {:?}",
+                d.kind
+            );
+            match &r.action {
+                Some(Action::OpenUrl { url }) => assert!(
+                    url.starts_with("https://web.archive.org/web/2/http") && !url.contains('#'),
+                    "{n}: {url}"
+                ),
+                other => panic!("{n}: saved copy action {other:?}"),
+            }
+        }
         match (d.kind, d.family.as_str(), d.variant.as_deref()) {
             (Kind::ServerError, "cloudflare-host", _) => {
                 assert!(
@@ -391,6 +410,10 @@ fn remedy_ranking_follows_the_diagnosis() {
             );
         }
     }
+    assert!(
+        saved_copies >= 10,
+        "saved copy offered for only {saved_copies} fixtures"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -516,6 +539,17 @@ fn bad_signature_data_fails_the_build() {
                 replace_in(&d.join(NGINX), "any = [\"nginx\"]", "any = [\"NGINX\"]")
             }),
             "must be lower case",
+        ),
+        (
+            "url placeholder inside",
+            Box::new(|d: &Path| {
+                replace_in(
+                    &d.join("signatures/remedies.toml"),
+                    "web/2/{url}\"",
+                    "web/2/{url}?x={host}\"",
+                )
+            }),
+            "a final {url}",
         ),
         (
             "curly",

@@ -30,7 +30,7 @@
 // And the only action that could re-send something: reload_bypass_cache on a page that answered
 // a form (POST) warns and offers loading the address with a GET instead; it never re-posts.
 
-import { api, isFirefox } from './browser.js';
+import { api, isFirefox, t } from './browser.js';
 import { getTabState, updateTabState, allTabStates } from './state.js';
 import {
   startRetry, afterCheck, stopRetry, isDue, wakePlan, alarmName, tabIdFromAlarm, sameDocument,
@@ -478,7 +478,19 @@ async function beginRetry(tabId, state, remedy, opts) {
   if (!state || !state.observation) {
     return { outcome: 'failed', message: msg('ui_no_diagnosis', 'Nothing wrong detected on this page.') };
   }
-  if (state.retry && state.retry.active) return { outcome: 'retry_running', retry: state.retry };
+  if (state.retry && state.retry.active) {
+    // "Tell me when it's back" on a retry already counting down: only the wish is added.
+    if (opts.notify === true) {
+      let retry = null;
+      await updateTabState(tabId, (cur) => {
+        if (!cur || !cur.retry || !cur.retry.active) return undefined;
+        retry = { ...cur.retry, notify: true };
+        return { ...cur, retry };
+      });
+      if (retry) return { outcome: 'notify_on', retry };
+    }
+    return { outcome: 'retry_running', retry: state.retry };
+  }
   const refusal = retryRefusal(state.observation);
   if (refusal) {
     return {
@@ -500,6 +512,9 @@ async function beginRetry(tabId, state, remedy, opts) {
       firstDelayS: opts.first_delay_s ?? null,
       maxAttempts: opts.max_attempts,
     }),
+    // A desktop notification when the site is back; only when the visitor asked for it (and
+    // the popup got the optional `notifications` permission in that click).
+    notify: opts.notify === true,
     // Outcomes that arrive later (recovered, gave up, cancelled) are recorded under this id.
     remedy_id: (remedy && typeof remedy === 'object' && remedy.id) || (typeof remedy === 'string' ? remedy : 'auto_retry'),
   };
@@ -628,7 +643,30 @@ export async function runRetryCheck(tabId) {
       await recordTried(tabId, next.remedy_id || 'auto_retry', 'unclear_reloaded');
     }
     if (reload) await api.tabs.reload(tabId, { bypassCache: true });
+    if (next.outcome === 'recovered' && next.notify) await notifyBack(tabId, next.url);
   } finally {
     inFlight.delete(tabId);
+  }
+}
+
+/**
+ * "example.com is back": the desktop notification a visitor asked for with "Tell me when it's
+ * back". Never throws, and shows nothing without the optional `notifications` permission (the
+ * visitor may have revoked it since). Only the host name and the extension's own icon are in it.
+ */
+export async function notifyBack(tabId, url) {
+  const u = httpOrigin(url);
+  if (!u) return false;
+  try {
+    if (!api.notifications || !(await api.permissions.contains({ permissions: ['notifications'] }))) return false;
+    await api.notifications.create(`back:${tabId}:${now()}`, {
+      type: 'basic',
+      iconUrl: api.runtime.getURL('icons/icon-128.png'),
+      title: t('ui_notify_back_title', [u.hostname], `${u.hostname} is back`),
+      message: t('ui_notify_back_body', [u.hostname], `${u.hostname} answers again; its tab was reloaded.`),
+    });
+    return true;
+  } catch {
+    return false;
   }
 }

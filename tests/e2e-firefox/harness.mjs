@@ -68,6 +68,7 @@ export async function launchFirefox({ privacy = true, prefs = {} } = {}) {
       'browser.search.geoSpecificDefaults': false,
       'services.settings.server': 'http://127.0.0.1:9/',
       'network.trr.mode': 5,
+      // A test file's own prefs (e.g. optional-permission prompts off).
       ...prefs,
     },
   });
@@ -103,6 +104,29 @@ export async function launchFirefox({ privacy = true, prefs = {} } = {}) {
       const r = (await conn.send('script.evaluate', { expression, target: { context: ctx }, awaitPromise: true })).result;
       if (r.type !== 'success') throw new Error(`in extension page: ${r.exceptionDetails?.text}`);
       return r.result.value === undefined ? undefined : JSON.parse(r.result.value);
+    };
+    /**
+     * Clicks `selector` in the extension page with real (trusted) pointer input, BiDi
+     * input.performActions: what APIs that need a user gesture (permissions.request) require.
+     */
+    h.clickTrusted = async (selector) => {
+      const r = (await conn.send('script.evaluate', {
+        expression: `document.querySelector(${JSON.stringify(selector)})`,
+        target: { context: ctx }, awaitPromise: false, resultOwnership: 'root',
+      })).result;
+      if (r.type !== 'success' || !r.result.sharedId) throw new Error(`no element ${selector}`);
+      const origin = { type: 'element', element: { sharedId: r.result.sharedId } };
+      await conn.send('input.performActions', {
+        context: ctx,
+        actions: [{
+          type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' },
+          actions: [
+            { type: 'pointerMove', x: 0, y: 0, origin },
+            { type: 'pointerDown', button: 0 },
+            { type: 'pointerUp', button: 0 },
+          ],
+        }],
+      });
     };
   } catch (e) {
     await browser.close().catch(() => {});

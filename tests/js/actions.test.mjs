@@ -12,6 +12,7 @@ const fake = {
   cookies: [],
   chromium: true,
   incognitoAllowed: false,
+  granted: [],
 };
 
 function record(name, ...args) {
@@ -56,6 +57,13 @@ globalThis.chrome = {
     },
   },
   extension: { async isAllowedIncognitoAccess() { return fake.incognitoAllowed; } },
+  // The optional `notifications` permission: granted only when a test says the visitor agreed.
+  permissions: {
+    async contains(p) { return (p.permissions || []).every((x) => fake.granted.includes(x)); },
+  },
+  notifications: {
+    async create(id, opts) { record('notifications.create', id, opts); return id; },
+  },
   // Cookie jar with the browser's keying: (name, domain, path), where a host-only cookie's domain
   // is the bare host and a domain cookie's is ".domain"; setting an expired cookie deletes the
   // one with the same key and stores nothing (RFC 6265 5.3 step 11 and what browsers do).
@@ -396,6 +404,50 @@ test('auto-retry checks without cookies/cache and reloads only when the site is 
   assert.deepEqual(named('tabs.reload').map((c) => c.args), [[10, { bypassCache: true }]]);
   assert.ok(!alarms.has('retry:10'));
   assert.equal(s.tried.at(-1).outcome, 'recovered');
+});
+
+test('"tell me when it\'s back": one notification naming the host, only when asked and permitted', async () => {
+  // Not asked: the site comes back, the tab reloads, no notification.
+  reset();
+  fake.granted = ['notifications'];
+  seed(30);
+  fakeFetch([200]);
+  await A.handleAction(30, 'auto_retry', { first_delay_s: 1 });
+  clock = (await getTabState(30)).retry.next_at;
+  await A.runRetryCheck(30);
+  assert.equal((await getTabState(30)).retry.outcome, 'recovered');
+  assert.equal(named('notifications.create').length, 0, 'no notification nobody asked for');
+
+  // Asked while the countdown runs; still failing at the first check, back at the second.
+  reset();
+  seed(31);
+  fakeFetch([502, 200]);
+  await A.handleAction(31, 'auto_retry', { first_delay_s: 1 });
+  const on = await A.handleAction(31, 'auto_retry', { notify: true });
+  assert.equal(on.outcome, 'notify_on');
+  assert.equal((await getTabState(31)).retry.active, true, 'the countdown keeps going');
+  clock = (await getTabState(31)).retry.next_at;
+  await A.runRetryCheck(31);
+  assert.equal(named('notifications.create').length, 0, 'nothing while the site still fails');
+  clock = (await getTabState(31)).retry.next_at;
+  await A.runRetryCheck(31);
+  const n = named('notifications.create');
+  assert.equal(n.length, 1);
+  assert.equal(n[0].args[1].title, '127.0.0.1 is back');
+  assert.equal(n[0].args[1].type, 'basic');
+  assert.ok(!JSON.stringify(n[0].args[1]).includes('id=7'), 'the address\'s query stays out of it');
+
+  // Asked, but the permission was revoked since: nothing is shown.
+  reset();
+  fake.granted = [];
+  seed(32);
+  fakeFetch([200]);
+  await A.handleAction(32, 'auto_retry', { first_delay_s: 1, notify: true });
+  assert.equal((await getTabState(32)).retry.notify, true);
+  clock = (await getTabState(32)).retry.next_at;
+  await A.runRetryCheck(32);
+  assert.equal((await getTabState(32)).retry.outcome, 'recovered');
+  assert.equal(named('notifications.create').length, 0);
 });
 
 test('auto-retry: a check redirected to a login page elsewhere is not "recovered"', async () => {

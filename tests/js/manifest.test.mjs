@@ -24,7 +24,9 @@ function shippedJs(dir = path.join(repo, 'extension')) {
 test('MV3 with exactly the justified permissions and the required CSP', () => {
   assert.equal(manifest.manifest_version, 3);
   assert.deepEqual([...manifest.permissions].sort(),
-    ['alarms', 'browsingData', 'cookies', 'scripting', 'storage', 'webNavigation', 'webRequest']);
+    ['activeTab', 'alarms', 'browsingData', 'cookies', 'scripting', 'storage', 'webNavigation', 'webRequest']);
+  // Asked for at the click that needs it (popup, "Tell me when it's back"), never at install.
+  assert.deepEqual(manifest.optional_permissions, ['notifications']);
   assert.deepEqual(manifest.host_permissions, ['<all_urls>']);
   assert.equal(manifest.content_security_policy.extension_pages,
     "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
@@ -117,4 +119,10 @@ test('one Firefox minimum: packager, packaged manifest and README agree', () => 
   assert.ok(stated.length > 0, 'the README states a Firefox minimum');
   assert.deepEqual([...new Set(stated)], [min], `README says Firefox ${stated.join(', ')}+`);
   assert.match(readme, new RegExp(`Firefox ${min} \\(an ESR\\) is the minimum because`));
+});
+
+test('a keyboard shortcut opens the popup (_execute_action)', () => {
+  // Chrome and Firefox (MV3) both name the popup's command _execute_action; the e2e tests check
+  // that each browser registered it from the packaged manifest (commands.getAll).
+  assert.deepEqual(manifest.commands, { _execute_action: { suggested_key: { default: 'Alt+Shift+G' } } });
 });
