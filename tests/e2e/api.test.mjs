@@ -26,11 +26,13 @@ test("an app whose own API fails: API badge, the failing calls, diagnosed, no qu
   const url = h.zoo.url('/spa/broken/');
   const tabId = await h.openTab(url);
   await h.waitForBadge(tabId, 'API');
-  const s = await h.waitForState(tabId, (x) => x && x.api);
+  // The state follows the failures as they come (each judged once they settle): the final one
+  // has all three failing calls, each failed twice (the first call and the app's own retry).
+  await appDone('/spa/broken/');
+  const s = await h.waitForState(tabId, (x) => x && x.api && x.api.failures.reduce((n, f) => n + f.count, 0) === 6);
   assert.equal(s.url, url);
   const byPath = Object.fromEntries(s.api.failures.map((f) => [f.url_path, f]));
   assert.deepEqual(Object.keys(byPath).sort(), ['/spa/broken/api/orders', '/spa/broken/api/stock', '/spa/broken/api/user']);
-  // Each failed twice: the first call and the app's own retry.
   assert.equal(byPath['/spa/broken/api/orders'].status, 502);
   assert.equal(byPath['/spa/broken/api/orders'].count, 2);
   assert.equal(byPath['/spa/broken/api/orders'].family, 'nginx');
