@@ -629,7 +629,13 @@ async function judgeApi(tabId, tracker) {
     fault: (diagnoses[i] && diagnoses[i].fault) || 'unknown',
   }));
   const obs = observationOf(failing[0], e);
-  const diagnosis = diagnoses[0];
+  // Auto-retry checks the tab's address, which answers fine here: it would call the site back
+  // while its API still fails. The other remedies (reload without the cache, status pages,
+  // telling the owner) hold for the failing call as they are.
+  const diagnosis = {
+    ...diagnoses[0],
+    remedies: (diagnoses[0].remedies || []).filter((r) => !(r.action && r.action.type === 'auto_retry')),
+  };
   let written = false;
   await updateTabState(tabId, async (cur) => {
     // A newer page load meanwhile, or the page itself failed: a failed page outranks its calls.

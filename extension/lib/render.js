@@ -244,7 +244,8 @@ export function apiModel(apiState, t = (id, a, f) => f) {
   return {
     failures: failures.slice(0, 5).map((f) => {
       const fault = t(`ui_fault_${f.fault}`, [], FAULT_EN[f.fault] || FAULT_EN.unknown);
-      const family = f.family && f.family !== 'unknown' && f.family !== 'generic' ? cleanText(f.family, 80) : '';
+      // Only a vendor the engine recognised adds anything to whose side it is.
+      const family = f.family && !['unknown', 'generic', 'network'].includes(f.family) ? cleanText(f.family, 80) : '';
       const code = Number.isInteger(f.status) ? String(f.status) : cleanText(f.net_error || '', 80);
       const count = Number.isInteger(f.count) && f.count > 1 ? f.count : 1;
       return {

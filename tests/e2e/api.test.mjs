@@ -57,8 +57,11 @@ test("an app whose own API fails: API badge, the failing calls, diagnosed, no qu
   const lines = await popup.locator('#api-list li').allTextContents();
   assert.ok(lines.some((l) => l.includes('/spa/broken/api/orders → 502 (nginx, the website)')), lines.join('\n'));
   assert.ok(!lines.join('\n').includes('S3CRET'));
-  // The remedies of the worst call's diagnosis are offered.
+  // The remedies of the worst call's diagnosis are offered, but not auto-retry: it checks the
+  // page's address, which answers fine.
   assert.ok(await popup.locator('#remedies li').count() > 0);
+  assert.equal(await popup.locator('#remedies li[data-action="auto_retry"]').count(), 0);
+  assert.ok(!s.diagnosis.remedies.some((r) => r.action && r.action.type === 'auto_retry'));
   await popup.close();
 
   // A healthy page loaded in the tab forgets it.

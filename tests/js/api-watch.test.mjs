@@ -169,6 +169,8 @@ test('popup model: the API headline and one line per failing call, page text cle
   assert.equal(m.api.failures[1].path, '/api/\ufffdevil');
   assert.equal(m.api.failures[1].code, 'net::ERR_CONNECTION_RESET');
   assert.equal(m.api.failures[1].who, 'your connection (network, DNS, proxy)');
+  assert.equal(apiModel({ failures: [{ url_path: '/a', net_error: 'net::ERR_CONNECTION_RESET', family: 'network', fault: 'site' }] })
+    .failures[0].who, 'the website');
   assert.equal(m.api.failures[1].count, 3);
   // A failed page has no API section and keeps its own headline.
   const page = popupModel({ ...state, api: undefined });
