@@ -511,7 +511,14 @@ async function reconcile(tabId, url, { forget }) {
 const isTopFrame = (d) => d && d.frameId === 0 && d.tabId >= 0 && d.documentLifecycle !== 'prerender';
 
 async function onNavCommitted(details) {
-  if (isTopFrame(details)) await reconcile(details.tabId, details.url, { forget: true });
+  if (!isTopFrame(details)) return;
+  // A new document: its own calls start afresh, and a flag about the previous document's calls
+  // goes, also on a reload of the same address (a page a service worker serves raises no
+  // main-frame webRequest event that would reset them). Its calls come after its commit, so
+  // this never drops the new document's own flag.
+  resetApiWatch(details.tabId);
+  await forgetIf(details.tabId, async (cur) => !!cur.api);
+  await reconcile(details.tabId, details.url, { forget: true });
 }
 
 async function onNavError(details) {
