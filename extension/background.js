@@ -17,8 +17,13 @@ import init, * as gd from './pkg/gateway_doctor.js';
 import { api, browserTag, platformOs, t } from './lib/browser.js';
 import {
   isWatchedRequest, isDownload, effectiveError, fromResponse, fromError, needsBody, isHealthy, withBody,
-  readPage, badgeFor, originOf, pageKey, BODY_CAP, READ_WAIT_MS, createRequestTabs,
+  readPage, badgeFor, originOf, pageKey, withoutUserinfo, BODY_CAP, READ_WAIT_MS, createRequestTabs,
+  FAULT_COLORS,
 } from './lib/observe.js';
+import {
+  SETTLE_MS, MAX_SHOWN, isFirstParty, callKey, classify, newTracker, noteResult, stillFailing,
+  shouldAlarm, summary, failureOf, observationOf,
+} from './lib/api-watch.js';
 import {
   getTabState, updateTabState, clearTabState, touchTabState, recordSiteFailure, recentFailures,
   bumpStats, setPending, clearPending, allPending,
@@ -32,7 +37,11 @@ import { quietSite } from './lib/sites.js';
 // In-memory counters (lost when the worker stops) for the e2e tests: healthy loads handled (no
 // storage write on the healthy path) and how page reads went. Numbers and browser error classes
 // only, never a page's address: this ships in every build (issue 13 item 6).
-const debug = { healthy: 0, readRetries: 0, readFailures: 0, staleDropped: 0 };
+// apiFailures/apiThirdParty/apiAlarms: the page's own calls that failed, failures of other
+// sites' calls left alone, and tabs flagged (issue 17 part 1).
+const debug = {
+  healthy: 0, readRetries: 0, readFailures: 0, staleDropped: 0, apiFailures: 0, apiThirdParty: 0, apiAlarms: 0,
+};
 globalThis.gdDebug = debug;
 
 const ready = init({ module_or_path: api.runtime.getURL('pkg/gateway_doctor_bg.wasm') });
@@ -71,6 +80,8 @@ function onBeforeRequest(details) {
   if (before !== undefined) previousRequest.set(details.tabId, before);
   latestRequest.delete(details.tabId);
   latestRequest.set(details.tabId, details.requestId);
+  // A new page load: the previous page's API failures say nothing about it.
+  resetApiWatch(details.tabId);
   if (latestRequest.size > 512) latestRequest.delete(latestRequest.keys().next().value);
   if (previousRequest.size > 512) previousRequest.delete(previousRequest.keys().next().value);
 }
@@ -191,12 +202,17 @@ async function readBody(tabId, details, obs) {
     ? withBody(obs, '') : obs;
 }
 
-async function setBadge(tabId, diagnosis, obs) {
-  const b = badgeFor(diagnosis, obs);
+async function setBadge(tabId, diagnosis, obs, { apiCalls = false } = {}) {
+  // A page whose own requests fail says "API", not a status: the page itself loaded.
+  const b = apiCalls
+    ? { text: 'API', color: FAULT_COLORS[diagnosis.fault] || FAULT_COLORS.unknown }
+    : badgeFor(diagnosis, obs);
   // No title yet (the status-only badge): the manifest's default title.
-  const title = b && diagnosis.title
-    ? `Gateway Doctor — ${t(diagnosis.title.id, diagnosis.title.args, diagnosis.title.text || '')}`
-    : '';
+  const title = apiCalls
+    ? `Gateway Doctor — ${t('ui_headline_api', [], API_HEADLINE_EN)}`
+    : b && diagnosis.title
+      ? `Gateway Doctor — ${t(diagnosis.title.id, diagnosis.title.args, diagnosis.title.text || '')}`
+      : '';
   try {
     // Title first, text last: calls are handled in order, so whoever sees the text also sees
     // its colour and tooltip, and whoever sees the colour also sees the tooltip.
@@ -223,7 +239,8 @@ async function clearBadge(tabId) {
 
 /** Shows a stored state on the toolbar icon (an expired marker keeps whatever badge is there). */
 function showState(tabId, state) {
-  return state && state.diagnosis ? setBadge(tabId, state.diagnosis, state.observation) : null;
+  return state && state.diagnosis
+    ? setBadge(tabId, state.diagnosis, state.observation, { apiCalls: !!state.api }) : null;
 }
 
 /**
@@ -507,7 +524,14 @@ async function reconcile(tabId, url, { forget }) {
 const isTopFrame = (d) => d && d.frameId === 0 && d.tabId >= 0 && d.documentLifecycle !== 'prerender';
 
 async function onNavCommitted(details) {
-  if (isTopFrame(details)) await reconcile(details.tabId, details.url, { forget: true });
+  if (!isTopFrame(details)) return;
+  // A new document: its own calls start afresh, and a flag about the previous document's calls
+  // goes, also on a reload of the same address (a page a service worker serves raises no
+  // main-frame webRequest event that would reset them). Its calls come after its commit, so
+  // this never drops the new document's own flag.
+  resetApiWatch(details.tabId);
+  await forgetIf(details.tabId, async (cur) => !!cur.api);
+  await reconcile(details.tabId, details.url, { forget: true });
 }
 
 async function onNavError(details) {
@@ -522,12 +546,138 @@ async function onTabUpdated(tabId, changeInfo, tab) {
 
 async function onTabRemoved(tabId) {
   latestRequest.delete(tabId);
+  resetApiWatch(tabId);
   const cur = await getTabState(tabId);
   if (cur && cur.retry) {
     try { await cancelRetry(tabId); } catch (e) { console.error('cancelRetry', e); }
   }
   await clearTabState(tabId);
   await clearPending(tabId);
+}
+
+// ---- the page's own API calls (issue 17 part 1; decisions in lib/api-watch.js) ----
+//
+// In memory only: a worker stopped mid-load forgets the load's failures and flags nothing
+// (a missed alarm, never a false one). The stored state of a flagged tab lives in
+// storage.session like a failed page's, so popup, badge re-application and forgetting on the
+// next page load treat it the same way.
+
+const API_HEADLINE_EN = "This page loaded, but its own requests to the website are failing";
+// Separate from the main-frame map: a busy app's calls must not push page loads out of it.
+const apiRequestTabs = createRequestTabs();
+/** tabId → tracker of the current page load (api-watch.js `newTracker`). */
+const apiTrackers = new Map();
+/** tabId → settle timer. */
+const apiTimers = new Map();
+
+function resetApiWatch(tabId) {
+  apiTrackers.delete(tabId);
+  clearTimeout(apiTimers.get(tabId));
+  apiTimers.delete(tabId);
+}
+
+/**
+ * The address of the document that made the call: Firefox gives it (`documentUrl`), Chrome the
+ * document's origin (`initiator`), which is all the same-site check needs.
+ */
+const callerOf = (details) => details.documentUrl || details.initiator || details.originUrl || '';
+
+function onApiBeforeRequest(details) {
+  if (details.frameId === 0) apiRequestTabs.remember(details);
+}
+
+function onApiCompleted(details) {
+  noteApiCall(details, classify({ statusCode: details.statusCode }));
+}
+
+function onApiError(details) {
+  noteApiCall(details, classify({ error: details.error }));
+}
+
+function noteApiCall(details, outcome) {
+  const tabId = apiRequestTabs.tabOf(details);
+  // The top frame's own calls only: an embedded widget's failing backend is not this page's.
+  if (tabId < 0 || details.frameId !== 0 || outcome.kind === 'ignore') return;
+  const caller = callerOf(details);
+  if (!isFirstParty(details.url, caller)) {
+    if (outcome.kind === 'failure') debug.apiThirdParty += 1;
+    return;
+  }
+  // The load is named by its main-frame request; after a worker restart (unknown), by the
+  // caller's origin, which still keeps two sites' failures apart.
+  const page = latestRequest.get(tabId) ?? `origin:${originOf(caller) || caller}`;
+  let tracker = apiTrackers.get(tabId);
+  if (!tracker || tracker.page !== String(page)) {
+    if (outcome.kind !== 'failure') return;
+    resetApiWatch(tabId);
+    tracker = newTracker(page, caller);
+    apiTrackers.set(tabId, tracker);
+  }
+  noteResult(tracker, callKey(details.method, details.url), outcome, failureOf(details));
+  if (outcome.kind === 'failure') debug.apiFailures += 1;
+  // Judged once the failures have settled: each new failure (or a success that may end an
+  // alarm) restarts the wait, so an app's retry that gets through is seen before anything shows.
+  if (outcome.kind === 'failure' || tracker.alarmed) {
+    clearTimeout(apiTimers.get(tabId));
+    apiTimers.set(tabId, setTimeout(() => {
+      apiTimers.delete(tabId);
+      judgeApi(tabId, tracker).catch((e) => console.error('Gateway Doctor: judgeApi', e));
+    }, SETTLE_MS));
+  }
+}
+
+async function judgeApi(tabId, tracker) {
+  if (apiTrackers.get(tabId) !== tracker) return;
+  if (!shouldAlarm(tracker)) {
+    if (tracker.alarmed) {
+      // The app got through after all: the flag goes (a failed page's state is never touched).
+      tracker.alarmed = false;
+      await forgetIf(tabId, async (cur) => !!(cur.api && cur.api.page === tracker.page));
+    }
+    return;
+  }
+  tracker.alarmed = true;
+  const e = await env();
+  const failing = stillFailing(tracker).slice(0, MAX_SHOWN);
+  const diagnoses = [];
+  for (const call of failing) diagnoses.push(await diagnoseSafely(observationOf(call, e)));
+  const tab = await api.tabs.get(tabId).catch(() => null);
+  if (!tab || !tab.url || apiTrackers.get(tabId) !== tracker) return;
+  const failures = summary(tracker).map((f, i) => ({
+    ...f,
+    family: (diagnoses[i] && diagnoses[i].family) || 'unknown',
+    fault: (diagnoses[i] && diagnoses[i].fault) || 'unknown',
+  }));
+  const obs = observationOf(failing[0], e);
+  // Auto-retry checks the tab's address, which answers fine here: it would call the site back
+  // while its API still fails. The other remedies (reload without the cache, status pages,
+  // telling the owner) hold for the failing call as they are.
+  const diagnosis = {
+    ...diagnoses[0],
+    remedies: (diagnoses[0].remedies || []).filter((r) => !(r.action && r.action.type === 'auto_retry')),
+  };
+  let written = false;
+  await updateTabState(tabId, async (cur) => {
+    // A newer page load meanwhile, or the page itself failed: a failed page outranks its calls.
+    if (apiTrackers.get(tabId) !== tracker) return undefined;
+    if (cur && !cur.api) return undefined;
+    await setBadge(tabId, diagnosis, obs, { apiCalls: true });
+    written = true;
+    return {
+      tabId,
+      url: withoutUserinfo(tab.url),
+      requestId: null,
+      observation: obs,
+      body: null,
+      diagnosis,
+      partial: false,
+      at: new Date().toISOString(),
+      tried: cur && Array.isArray(cur.tried) ? cur.tried : [],
+      retry: cur ? cur.retry || null : null,
+      api: { page: tracker.page, failures },
+    };
+  });
+  if (written) debug.apiAlarms += 1;
 }
 
 // ---- messages from the extension's own pages (protocol.js) ----
@@ -626,6 +776,11 @@ api.webRequest.onBeforeRedirect.addListener(onBeforeRedirect, FILTER);
 api.webRequest.onHeadersReceived.addListener(guard('onHeadersReceived', onHeadersReceived), FILTER, ['responseHeaders']);
 api.webRequest.onCompleted.addListener(guard('onCompleted', onCompleted), FILTER, ['responseHeaders']);
 api.webRequest.onErrorOccurred.addListener(guard('onErrorOccurred', onErrorOccurred), FILTER);
+// The page's own fetch/XMLHttpRequest calls (both browsers report fetch as xmlhttprequest).
+const API_FILTER = { urls: ['<all_urls>'], types: ['xmlhttprequest'] };
+api.webRequest.onBeforeRequest.addListener(onApiBeforeRequest, API_FILTER);
+api.webRequest.onCompleted.addListener(onApiCompleted, API_FILTER, ['responseHeaders']);
+api.webRequest.onErrorOccurred.addListener(onApiError, API_FILTER);
 api.webNavigation.onCommitted.addListener(guard('webNavigation.onCommitted', onNavCommitted));
 api.webNavigation.onErrorOccurred.addListener(guard('webNavigation.onErrorOccurred', onNavError));
 api.tabs.onUpdated.addListener(guard('tabs.onUpdated', onTabUpdated));

@@ -209,6 +209,7 @@ function render() {
   app.dataset.state = 'diagnosed';
   app.append(
     header(),
+    apiSection(),
     (retryBox = e('div', { id: 'retry', class: 'retry', 'aria-live': 'polite', hidden: true })),
     (statusBox = e('div', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite', hidden: true })),
     (confirmBox = e('div', { id: 'confirm', class: 'confirm', role: 'alertdialog', 'aria-labelledby': 'confirm-text', hidden: true })),
@@ -239,6 +240,17 @@ function header() {
     m.summary && e('p', { class: 'summary', text: m.summary }),
     m.partial ? e('p', { class: 'muted', id: 'partial', text: t('ui_partial', [], 'From the server\'s answer so far; the page itself is still arriving.') }) : null,
   );
+}
+
+/** A page whose own requests fail (issue 17 part 1): which calls, and who answered them. */
+function apiSection() {
+  if (!model.api) return null;
+  return e('section', { class: 'api-calls', id: 'api-calls', 'aria-labelledby': 'api-h' },
+    e('h2', { id: 'api-h', text: t('ui_api_heading', [], "This page's own requests are failing:") }),
+    e('ul', { class: 'api-list', id: 'api-list' }, model.api.failures.map((f) => e('li', { 'data-path': f.path, 'data-code': f.code },
+      t('ui_api_item', [f.path, f.code, f.who], `${f.path} → ${f.code} (${f.who})`),
+      f.count > 1 ? e('span', { class: 'muted small', text: ` · ${t('ui_api_times', [String(f.count)], `failed ${f.count} times`)}` }) : null))),
+    e('p', { class: 'small muted', text: t('ui_api_hint', [], 'The page itself arrived, so the browser shows no error; the app inside it could not get its data from the website\'s server. What follows is about the worst of these calls.') }));
 }
 
 function remediesSection() {

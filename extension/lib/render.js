@@ -149,6 +149,7 @@ export const HEADLINE_EN = {
   ui_headline_cdn: "The website's delivery network is failing — it's not your device",
   ui_headline_browser: 'Something stored in this browser is upsetting the website',
   ui_headline_unknown: 'This page failed to load',
+  ui_headline_api: 'This page loaded, but its own requests to the website are failing',
 };
 
 export const FAULT_EN = {
@@ -184,7 +185,9 @@ export function popupModel(state, { owner = false, t = (id, a, f) => f } = {}) {
     };
   }
   const obs = state.observation || {};
-  const hk = headlineKey(d);
+  // A page that loaded but whose own calls fail (issue 17 part 1) has its own headline; the
+  // rest (remedies, evidence) is the diagnosis of its worst failing call.
+  const hk = state.api ? 'ui_headline_api' : headlineKey(d);
   const remedies = Array.isArray(d.remedies) ? d.remedies : [];
   const toView = (r) => ({
     id: String(r.id || ''),
@@ -227,6 +230,31 @@ export function popupModel(state, { owner = false, t = (id, a, f) => f } = {}) {
     retryAllowed: !obs.method || String(obs.method).toUpperCase() === 'GET',
     // Diagnosed from the status and headers; the page's text is still being read.
     partial: !!state.partial,
+    api: state.api ? apiModel(state.api, t) : null,
+  };
+}
+
+/**
+ * The failing calls of a page whose own requests fail, as lines to show:
+ * `{path, code, who}` → "/api/orders → 502 (nginx, the website)". Paths carry no query string
+ * (api-watch.js stores none); all of it is page-controlled text and cleaned.
+ */
+export function apiModel(apiState, t = (id, a, f) => f) {
+  const failures = Array.isArray(apiState && apiState.failures) ? apiState.failures : [];
+  return {
+    failures: failures.slice(0, 5).map((f) => {
+      const fault = t(`ui_fault_${f.fault}`, [], FAULT_EN[f.fault] || FAULT_EN.unknown);
+      // Only a vendor the engine recognised adds anything to whose side it is.
+      const family = f.family && !['unknown', 'generic', 'network'].includes(f.family) ? cleanText(f.family, 80) : '';
+      const code = Number.isInteger(f.status) ? String(f.status) : cleanText(f.net_error || '', 80);
+      const count = Number.isInteger(f.count) && f.count > 1 ? f.count : 1;
+      return {
+        path: cleanText(f.url_path || '/', 200),
+        code,
+        who: family ? `${family}, ${fault}` : fault,
+        count,
+      };
+    }),
   };
 }
 

@@ -11,6 +11,9 @@
 //   zoo.set('/p', {..., anonymous: {status, headers, body}})  what a request WITHOUT a Cookie
 //                                          header gets instead (a site that sends visitors
 //                                          without a session to its login page elsewhere)
+//   zoo.set('/p', {..., sequence: [{status, headers, body}, …]})  the first requests get these,
+//                                          in order, then the route itself (an API that fails once
+//                                          and answers the app's retry)
 //   zoo.flip('/flip', 200)                 same body kind, new status (502 ⇄ 200 healthy page)
 //   zoo.hits('/flip')                      requests served for that path (any host)
 //   zoo.requests('/flip')                  [{method, host, url, headers: {cache-control, pragma,
@@ -149,7 +152,8 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
     }
     const r = routes.get(pathname);
     if (!r) return send(res, 404, { 'content-type': 'text/plain' }, 'zoo: no such page');
-    const v = r.anonymous && !req.headers.cookie ? r.anonymous : r;
+    const v = r.sequence && r.sequence.length ? r.sequence.shift()
+      : r.anonymous && !req.headers.cookie ? r.anonymous : r;
     const reply = () => send(res, v.status, { 'cache-control': 'no-store', ...v.headers }, v.body);
     if (r.delayMs) {
       const t = setTimeout(reply, r.delayMs);
@@ -180,8 +184,10 @@ export async function startZoo({ host = '127.0.0.1', port = 0, quiet = true } = 
       return `http://${hostname}:${actualPort}${pathname}`;
     },
     pages: zooPages(),
-    set(pathname, { status = 200, headers = {}, body = '', delayMs = 0, anonymous = null } = {}) {
-      routes.set(pathname, { status, headers, body, delayMs, anonymous, page: routes.get(pathname)?.page });
+    set(pathname, { status = 200, headers = {}, body = '', delayMs = 0, anonymous = null, sequence = null } = {}) {
+      routes.set(pathname, {
+        status, headers, body, delayMs, anonymous, sequence: sequence ? [...sequence] : null, page: routes.get(pathname)?.page,
+      });
     },
     /** Switch a path between a failure (its catalogue page, or an nginx 502) and the healthy page. */
     flip(pathname, status) {
