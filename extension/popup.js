@@ -209,7 +209,8 @@ function render() {
   app.dataset.state = 'diagnosed';
   app.append(
     header(),
-    apiSection(),
+    // Node.append writes a null as the text "null": only a section that exists.
+    ...[apiSection()].filter(Boolean),
     (retryBox = e('div', { id: 'retry', class: 'retry', 'aria-live': 'polite', hidden: true })),
     (statusBox = e('div', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite', hidden: true })),
     (confirmBox = e('div', { id: 'confirm', class: 'confirm', role: 'alertdialog', 'aria-labelledby': 'confirm-text', hidden: true })),

@@ -14,8 +14,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { launch, waitFor, REPO } from '../tests/e2e/harness.mjs';
+import { storeScreenshot } from './store-shots.mjs';
 
 const OUT = path.join(REPO, 'dist/demo');
+// Store listing screenshots (1280×800) of a few pages of the zoo.
+const STORE_OUT = path.join(REPO, 'dist/store');
+const STORE_PAGES = ['/nginx-502', '/cloudflare-host-502', '/cloudflare-cdn-502', '/google-502'];
 const headless = process.env.GD_DEMO_HEADLESS === '1' || !process.env.DISPLAY;
 
 function cut(s, n) {
@@ -33,6 +37,7 @@ const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g
 
 async function main() {
   mkdirSync(OUT, { recursive: true });
+  mkdirSync(STORE_OUT, { recursive: true });
   let h;
   try {
     h = await launch({ headless, privacy: false }); // reports leaks itself, below
@@ -91,10 +96,14 @@ async function main() {
     await popup.locator('#app:not([data-state="loading"])').waitFor({ timeout: 10_000 }).catch(() => {});
     await popup.screenshot({ path: path.join(OUT, `${slug(v.label)}.png`), fullPage: true });
     await popup.close();
+    if (d && STORE_PAGES.some((p) => v.url === h.zoo.url(p))) {
+      await storeScreenshot(h, tabId, path.join(STORE_OUT, `${slug(v.label)}-1280x800.png`));
+    }
   }
 
   console.log(table(rows, ['', 'page', 'status', 'badge', 'diagnosis (family · whose fault · title)', 'first remedy']));
   console.log(`\nPopup screenshots: ${path.relative(process.cwd(), OUT) || OUT}/*.png`);
+  console.log(`Store screenshots (1280×800): ${path.relative(process.cwd(), STORE_OUT) || STORE_OUT}/*.png`);
   const leaks = h.privacyViolations();
   console.log(leaks.length ? `\nPRIVACY: ${leaks.length} request(s) tried to leave the machine:\n${leaks.join('\n')}`
     : '\nPrivacy: no request left the machine (sinkhole proxy saw nothing; the extension fetched nothing).');

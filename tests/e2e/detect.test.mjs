@@ -61,6 +61,8 @@ test('every error page in the zoo: badge, colour, tooltip, stored diagnosis, pop
         assert.equal(await app.getAttribute('data-code'), state.diagnosis.code == null ? '' : String(state.diagnosis.code));
         assert.ok((await popup.locator('#headline, .headline').first().innerText()).trim().length > 5, 'headline shown');
         assert.ok(await popup.locator('[data-remedy]').count() > 0, 'remedy buttons shown');
+        // No placeholder leaks into the text (a null appended to the DOM reads "null").
+        assert.doesNotMatch(await popup.locator('#app').innerText(), /\b(null|undefined|NaN)\b|\[object /);
       } finally {
         await popup.close();
       }
