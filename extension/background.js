@@ -795,5 +795,8 @@ api.runtime.onMessage.addListener(onMessage);
 
 // Work a stopped worker left unfinished continues on the next start (issue 6 item 4): failures
 // being diagnosed, and auto-retries in progress.
+// The "don't diagnose" list is read now, alongside the engine's start, not by the first failure's
+// handler: a worker woken by a failing load would otherwise wait for it before the first badge.
+quietSite('').catch(() => {});
 const resumed = ready.then(() => resumePending()).catch((e) => console.error('Gateway Doctor: resumePending', e));
 ready.then(() => resumeRetries()).catch((e) => console.error('Gateway Doctor: resumeRetries', e));
