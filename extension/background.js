@@ -509,11 +509,16 @@ async function resumePending() {
  * page's own, or the browser's error page for a network error or an empty 5xx body), so a stored
  * diagnosis of this very page is shown again; with `forget`, a diagnosis of another page is
  * dropped (a page restored by Back from the back/forward cache raises no webRequest event).
+ * With `dropApi`, a flag about the previous document's API calls goes whatever the address.
+ * One step of the state chain (one storage read) for all of it: this runs on every navigation.
  */
-async function reconcile(tabId, url, { forget }) {
-  if (!/^https?:/i.test(String(url || ''))) return;
+async function reconcile(tabId, url, { forget, dropApi = false }) {
+  const web = /^https?:/i.test(String(url || ''));
+  if (!web && !dropApi) return;
   const key = pageKey(url);
   await forgetIf(tabId, async (cur) => {
+    if (dropApi && cur.api) return true;
+    if (!web) return false;
     if (pageKey(cur.url) !== key) return forget;
     // Inside the chain step, like every badge change, so it cannot overtake a forget.
     await showState(tabId, cur);
@@ -530,8 +535,7 @@ async function onNavCommitted(details) {
   // main-frame webRequest event that would reset them). Its calls come after its commit, so
   // this never drops the new document's own flag.
   resetApiWatch(details.tabId);
-  await forgetIf(details.tabId, async (cur) => !!cur.api);
-  await reconcile(details.tabId, details.url, { forget: true });
+  await reconcile(details.tabId, details.url, { forget: true, dropApi: true });
 }
 
 async function onNavError(details) {
