@@ -104,13 +104,18 @@ async function readIndex() {
   return Object.fromEntries(Object.entries(idx).filter(([, v]) => Array.isArray(v) && v.length >= 2));
 }
 
+/** Pure: the bytes all entries of `idx` take together. */
+export function indexBytes(idx) {
+  return Object.values(idx).reduce((n, v) => n + (Array.isArray(v) ? Number(v[0]) || 0 : 0), 0);
+}
+
 /**
  * Pure: which tabs to expire so that `idx` (after the entry of `keepTab` was set to its new size)
  * stays within `budget` — the least recently used first, never `keepTab`, never an entry that is
  * already an expired marker (`expired` set). Returns the tab ids, oldest first.
  */
 export function evictionOrder(idx, keepTab, budget, expired = new Set()) {
-  let total = Object.values(idx).reduce((n, v) => n + (Array.isArray(v) ? Number(v[0]) || 0 : 0), 0);
+  let total = indexBytes(idx);
   if (total <= budget) return [];
   const out = [];
   const candidates = Object.entries(idx)
@@ -136,8 +141,7 @@ async function writeTab(tabId, state) {
     const expiredIds = new Set(Object.keys(idx).filter((id) => idx[id][2] === 1));
     // After a refused write (the quota is shared with other keys, or an older version's
     // entries fill it), each round halves what the tab entries may take.
-    const total = Object.values(idx).reduce((n, v) => n + (Number(v[0]) || 0), 0);
-    const budget = attempt === 1 ? TAB_BYTES_BUDGET : Math.min(TAB_BYTES_BUDGET, total) / 2 ** (attempt - 1);
+    const budget = attempt === 1 ? TAB_BYTES_BUDGET : Math.min(TAB_BYTES_BUDGET, indexBytes(idx)) / 2 ** (attempt - 1);
     const items = { [key]: s };
     for (const id of evictionOrder(idx, tabId, budget, expiredIds)) {
       const old = await getTabState(id);
