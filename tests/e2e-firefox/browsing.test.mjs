@@ -6,7 +6,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchFirefox } from './harness.mjs';
 import { waitFor } from '../e2e/harness.mjs';
-import { defineSessionPages, SESSION_STEPS } from '../zoo/session.mjs';
+import { defineSessionPages, expectedAfter as expected, expectTab as expectTabIn } from '../zoo/session.mjs';
 
 let h;
 before(async () => {
@@ -15,19 +15,7 @@ before(async () => {
 });
 after(async () => { await h?.close(); });
 
-function expected(url) {
-  return SESSION_STEPS.pageOf(url).status >= 400
-    ? { badge: String(SESSION_STEPS.pageOf(url).status), url, code: SESSION_STEPS.pageOf(url).status }
-    : { badge: '', url: null, code: null };
-}
-
-async function expectTab(tabId, want, label) {
-  await waitFor(async () => {
-    const [badge, s] = await Promise.all([h.badge(tabId), h.state(tabId)]);
-    const got = { badge, url: s ? s.url : null, code: s && s.diagnosis ? s.diagnosis.code ?? null : null };
-    return JSON.stringify(got) === JSON.stringify(want) ? got : null;
-  }, { what: `${label}: ${JSON.stringify(want)}`, timeout: 20_000 });
-}
+const expectTab = (tabId, want, label) => expectTabIn(h, waitFor, tabId, want, label, 20_000);
 
 const tabInfo = (tabId) => h.ext((t) => browser.tabs.get(t).then((x) => ({ url: x.url, status: x.status })), tabId);
 

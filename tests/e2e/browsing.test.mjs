@@ -6,7 +6,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, waitFor } from './harness.mjs';
-import { defineSessionPages, SESSION_STEPS } from '../zoo/session.mjs';
+import { defineSessionPages, expectedAfter as expected, expectTab as expectTabIn } from '../zoo/session.mjs';
 
 let h;
 before(async () => {
@@ -15,22 +15,7 @@ before(async () => {
 });
 after(async () => { await h?.close(); });
 
-/** Waits until tab `tabId` shows exactly what `want` says (badge text, stored URL and code). */
-async function expectTab(tabId, want, label) {
-  await waitFor(async () => {
-    const [badge, s] = await Promise.all([h.badge(tabId), h.state(tabId)]);
-    const got = { badge, url: s ? s.url : null, code: s && s.diagnosis ? s.diagnosis.code ?? null : null };
-    return JSON.stringify(got) === JSON.stringify(want) ? got : null;
-  }, { what: `${label}: ${JSON.stringify(want)}`, timeout: 15_000 });
-}
-
-/** What tab `tabId` must show after loading `url` of the session's pages. */
-function expected(url) {
-  const p = SESSION_STEPS.pageOf(url);
-  return p.status >= 400
-    ? { badge: String(p.status), url, code: p.status }
-    : { badge: '', url: null, code: null };
-}
+const expectTab = (tabId, want, label) => expectTabIn(h, waitFor, tabId, want, label);
 
 test('one tab walks failing and healthy pages: every step keeps exactly its own diagnosis', async () => {
   const page = await h.context.newPage();

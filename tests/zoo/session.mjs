@@ -45,6 +45,24 @@ export function defineSessionPages(zoo) {
   });
 }
 
+/** What a tab must show after loading `url` of the session's pages: badge, stored URL, code. */
+export function expectedAfter(url) {
+  const { status } = SESSION_STEPS.pageOf(url);
+  return status >= 400 ? { badge: String(status), url, code: status } : { badge: '', url: null, code: null };
+}
+
+/**
+ * Waits until tab `tabId` shows exactly `want` (see `expectedAfter`), through a browser harness
+ * `h` with `badge(tabId)` and `state(tabId)` (Chromium's or Firefox's) and its `waitFor`.
+ */
+export async function expectTab(h, waitFor, tabId, want, label, timeout = 15_000) {
+  await waitFor(async () => {
+    const [badge, s] = await Promise.all([h.badge(tabId), h.state(tabId)]);
+    const got = { badge, url: s ? s.url : null, code: s && s.diagnosis ? s.diagnosis.code ?? null : null };
+    return JSON.stringify(got) === JSON.stringify(want) ? got : null;
+  }, { what: `${label}: ${JSON.stringify(want)}`, timeout });
+}
+
 export const SESSION_STEPS = {
   /** `{status}` of the session page a URL names. */
   pageOf(url) {
