@@ -241,18 +241,24 @@ export async function launch({ extension = true, headless, args = [], zoo: zooOp
       return pred(s) ? s || true : null;
     }, { what: `state of tab ${tabId}`, ...opts });
 
+  /**
+   * What the worker saw of tab `tabId`, for timeout messages: its counters, the tab's state and
+   * pending entry, the tab itself. Tells a failure that never got its badge from a late one.
+   */
+  h.workerView = async (tabId) => {
+    const seen = await h.sw((t) => Promise.all([
+      globalThis.gdDebug,
+      chrome.storage.session.get([`tab:${t}`, `pending:${t}`]),
+      chrome.tabs.get(t).then((x) => ({ url: x.url, status: x.status })).catch((err) => String(err)),
+    ]), tabId).catch((err) => `(worker not reachable: ${err.message})`);
+    return JSON.stringify(seen).slice(0, 1500);
+  };
+
   /** Waits until the badge of `tabId` reads `text`. */
   h.waitForBadge = (tabId, text, opts = {}) =>
     waitFor(async () => (await h.badge(tabId)) === text, { what: `badge "${text}" on tab ${tabId}`, ...opts })
       .catch(async (e) => {
-        // What the worker saw, so that a failure that never got its badge can be told apart from
-        // one that got it late: its counters, the tab's state and pending entry, the tab itself.
-        const seen = await h.sw((t) => Promise.all([
-          globalThis.gdDebug,
-          chrome.storage.session.get([`tab:${t}`, `pending:${t}`]),
-          chrome.tabs.get(t).then((x) => ({ url: x.url, status: x.status })).catch((err) => String(err)),
-        ]), tabId).catch((err) => `(worker not reachable: ${err.message})`);
-        e.message += `\nworker saw: ${JSON.stringify(seen).slice(0, 1500)}`;
+        e.message += `\nworker saw: ${await h.workerView(tabId)}`;
         throw e;
       });
 

@@ -56,11 +56,19 @@ export function expectedAfter(url) {
  * `h` with `badge(tabId)` and `state(tabId)` (Chromium's or Firefox's) and its `waitFor`.
  */
 export async function expectTab(h, waitFor, tabId, want, label, timeout = 15_000) {
+  let seen = null;
   await waitFor(async () => {
     const [badge, s] = await Promise.all([h.badge(tabId), h.state(tabId)]);
     const got = { badge, url: s ? s.url : null, code: s && s.diagnosis ? s.diagnosis.code ?? null : null };
+    seen = { got, partial: s ? !!s.partial : null, requestId: s ? s.requestId : null };
     return JSON.stringify(got) === JSON.stringify(want) ? got : null;
-  }, { what: `${label}: ${JSON.stringify(want)}`, timeout });
+  }, { what: `${label}: ${JSON.stringify(want)}`, timeout }).catch(async (e) => {
+    // What the tab showed last, and (where the harness can ask) what the worker saw: a failure
+    // that never got its badge is told apart from one that got the wrong one.
+    e.message += `\nlast seen: ${JSON.stringify(seen)}`;
+    if (h.workerView) e.message += `\nworker saw: ${await h.workerView(tabId).catch((x) => String(x))}`;
+    throw e;
+  });
 }
 
 export const SESSION_STEPS = {
