@@ -2,7 +2,7 @@
 # few seconds when everything is in place), so `make demo` and `make test` work on a fresh clone.
 #
 #   make setup   toolchain (incl. wasm32), cargo tools, browsers, npm dev tools
-#   make build   wasm (extension/pkg/) + dist/chrome, dist/firefox and their zips
+#   make build   wasm (extension/pkg/<module>/) + dist/chrome, dist/firefox and their zips
 #   make test    everything CI runs (.ci/run is exactly this)
 #   make demo    build, then show what the extension does
 #   make lint    fmt + clippy (native and wasm32) + licences + web-ext lint
@@ -40,7 +40,7 @@ build: package
 
 size: wasm
 	$(call say,size budget)
-	@scripts/check-size.sh extension/pkg/gateway_doctor_bg.wasm
+	@scripts/check-size.sh
 
 fmt: setup
 	$(call say,cargo fmt --check)
@@ -51,8 +51,8 @@ clippy: setup
 	cargo clippy --all-targets -- -D warnings
 
 clippy-wasm: setup
-	$(call say,clippy wasm32 (lib))
-	$(WASM_CARGO) clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	$(call say,clippy wasm32 (the WASM modules and the core under them))
+	$(WASM_CARGO) clippy --workspace --exclude gateway-doctor-cli --lib --target wasm32-unknown-unknown -- -D warnings
 
 licenses: setup
 	$(call say,dependency licences (cargo deny, offline))

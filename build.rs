@@ -213,11 +213,42 @@ struct ActionIn {
     url: Option<String>,
 }
 
+/// One entry of a Chrome-style messages.json: `{ "message": "...", "description": "..." }`.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct MessageIn {
     message: String,
     #[allow(dead_code)]
     description: Option<String>,
+    #[allow(dead_code)]
+    placeholders: Option<serde_json::Value>,
+}
+
+/// A JSON object whose keys must be unique (serde_json keeps the last of duplicate keys
+/// silently; a duplicated message id is a mistake in the data).
+struct UniqueKeys<V>(BTreeMap<String, V>);
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueKeys<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
+            type Value = UniqueKeys<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of messages")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some((k, v)) = m.next_entry::<String, V>()? {
+                    if out.contains_key(&k) {
+                        return Err(serde::de::Error::custom(format!("duplicate key {k:?}")));
+                    }
+                    out.insert(k, v);
+                }
+                Ok(UniqueKeys(out))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,7 +419,9 @@ fn placeholders(text: &str) -> BTreeSet<u8> {
 }
 
 fn load_messages(path: &Path) -> BTreeMap<String, String> {
-    let raw: BTreeMap<String, MessageIn> = serde_json_lite(&read(path), path);
+    let raw = serde_json::from_str::<UniqueKeys<MessageIn>>(&read(path))
+        .unwrap_or_else(|e| fail(format!("{}: {e}", path.display())))
+        .0;
     let mut out = BTreeMap::new();
     for (k, v) in raw {
         if !(k.starts_with("diag_") || k.starts_with("remedy_")) {
@@ -414,167 +447,12 @@ fn load_messages(path: &Path) -> BTreeMap<String, String> {
     out
 }
 
-/// messages.json is JSON; the `toml` build-dependency cannot read it and the crate has no
-/// JSON build-dependency, so this reads the one flat shape Chrome uses:
-/// `{ "key": { "message": "...", "description": "..." }, ... }`.
-fn serde_json_lite(text: &str, path: &Path) -> BTreeMap<String, MessageIn> {
-    let mut p = JsonP {
-        s: text.as_bytes(),
-        i: 0,
-        path,
-    };
-    let mut out = BTreeMap::new();
-    p.ws();
-    p.expect(b'{');
-    p.ws();
-    if p.peek() == Some(b'}') {
-        return out;
-    }
-    loop {
-        p.ws();
-        let key = p.string();
-        p.ws();
-        p.expect(b':');
-        p.ws();
-        p.expect(b'{');
-        let mut message = None;
-        let mut description = None;
-        loop {
-            p.ws();
-            if p.peek() == Some(b'}') {
-                p.i += 1;
-                break;
-            }
-            let f = p.string();
-            p.ws();
-            p.expect(b':');
-            p.ws();
-            match f.as_str() {
-                "message" => message = Some(p.string()),
-                "description" => description = Some(p.string()),
-                "placeholders" => p.skip_object(),
-                other => p.err(&format!("unknown field {other:?} in {key:?}")),
-            }
-            p.ws();
-            if p.peek() == Some(b',') {
-                p.i += 1;
-            }
-        }
-        let message = message.unwrap_or_else(|| p.err(&format!("{key:?} has no message")));
-        if out
-            .insert(
-                key.clone(),
-                MessageIn {
-                    message,
-                    description,
-                },
-            )
-            .is_some()
-        {
-            p.err(&format!("duplicate key {key:?}"));
-        }
-        p.ws();
-        match p.peek() {
-            Some(b',') => p.i += 1,
-            Some(b'}') => break,
-            _ => p.err("expected , or }"),
-        }
-    }
-    out
-}
-
-struct JsonP<'a> {
-    s: &'a [u8],
-    i: usize,
-    path: &'a Path,
-}
-
-impl JsonP<'_> {
-    fn err(&self, m: &str) -> ! {
-        fail(format!("{}: byte {}: {m}", self.path.display(), self.i))
-    }
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
-    }
-    fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
-            self.i += 1;
-        }
-    }
-    fn expect(&mut self, c: u8) {
-        if self.peek() != Some(c) {
-            self.err(&format!("expected {:?}", c as char));
-        }
-        self.i += 1;
-    }
-    fn string(&mut self) -> String {
-        self.expect(b'"');
-        let mut out = Vec::new();
-        loop {
-            let c = self
-                .peek()
-                .unwrap_or_else(|| self.err("unterminated string"));
-            self.i += 1;
-            match c {
-                b'"' => break,
-                b'\\' => {
-                    let e = self.peek().unwrap_or_else(|| self.err("bad escape"));
-                    self.i += 1;
-                    match e {
-                        b'"' => out.push(b'"'),
-                        b'\\' => out.push(b'\\'),
-                        b'/' => out.push(b'/'),
-                        b'n' => out.push(b'\n'),
-                        b't' => out.push(b'\t'),
-                        b'r' => out.push(b'\r'),
-                        b'u' => {
-                            let h = std::str::from_utf8(&self.s[self.i..self.i + 4])
-                                .ok()
-                                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                                .and_then(char::from_u32)
-                                .unwrap_or_else(|| self.err("bad \\u escape"));
-                            self.i += 4;
-                            let mut b = [0; 4];
-                            out.extend_from_slice(h.encode_utf8(&mut b).as_bytes());
-                        }
-                        _ => self.err("bad escape"),
-                    }
-                }
-                _ => out.push(c),
-            }
-        }
-        String::from_utf8(out).unwrap_or_else(|_| self.err("invalid UTF-8"))
-    }
-    fn skip_object(&mut self) {
-        let mut depth = 0;
-        loop {
-            match self.peek() {
-                Some(b'"') => {
-                    self.string();
-                    continue;
-                }
-                Some(b'{') => depth += 1,
-                Some(b'}') => {
-                    depth -= 1;
-                    if depth == 0 {
-                        self.i += 1;
-                        return;
-                    }
-                }
-                None => self.err("unterminated object"),
-                _ => {}
-            }
-            self.i += 1;
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 
 fn main() {
-    // The data sits at the repository root; this script builds gateway-doctor-hot, whose
-    // manifest is in crates/hot/. The nearest ancestor with a `signatures/` folder is the root
-    // (tests/golden.rs runs this script on a copy of the data with CARGO_MANIFEST_DIR set to it).
+    // The data sits at the repository root, beside this script. The nearest ancestor with a
+    // `signatures/` folder is the root (tests/golden.rs runs this script on a copy of the data
+    // with CARGO_MANIFEST_DIR set to it).
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest
         .ancestors()

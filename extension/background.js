@@ -13,7 +13,7 @@
 //   the milliseconds between onBeforeRequest and onCompleted.
 // - No script is injected into healthy pages: the page is read only for responses ≥ 400.
 
-import init, * as gd from './pkg/gateway_doctor.js';
+import init, * as gd from './pkg/worker/gateway_doctor_worker.js';
 import { api, browserTag, platformOs, t } from './lib/browser.js';
 import {
   isWatchedRequest, isDownload, effectiveError, fromResponse, fromError, needsBody, isHealthy, withBody,
@@ -44,7 +44,7 @@ const debug = {
 };
 globalThis.gdDebug = debug;
 
-const ready = init({ module_or_path: api.runtime.getURL('pkg/gateway_doctor_bg.wasm') });
+const ready = init({ module_or_path: api.runtime.getURL('pkg/worker/gateway_doctor_worker_bg.wasm') });
 // An unhandled rejection here would be reported once per listener; log it once instead.
 ready.catch((e) => console.error('Gateway Doctor: WASM engine failed to load', e));
 

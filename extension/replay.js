@@ -487,8 +487,8 @@ async function main() {
   wireDrop();
   setRoot('loading');
   try {
-    const gd = await import('./pkg/gateway_doctor.js');
-    await gd.default({ module_or_path: api.runtime.getURL('pkg/gateway_doctor_bg.wasm') });
+    const gd = await import('./pkg/worker/gateway_doctor_worker.js');
+    await gd.default({ module_or_path: api.runtime.getURL('pkg/worker/gateway_doctor_worker_bg.wasm') });
     ({ diagnose, replayReport, diagnoseHar } = gd);
   } catch (err) {
     showError(t('ui_replay_engine_failed', [String((err && err.message) || err)], `The diagnosis engine could not be loaded: ${(err && err.message) || err}`));

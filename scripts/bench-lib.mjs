@@ -227,11 +227,12 @@ export function parseToml(src, name = 'toml') {
 // WASM under Node: the `--target web` glue exports `initSync`, which takes the module bytes,
 // so no fetch() of a file:// URL is needed.
 
-export const PKG_DIR = path.join(ROOT, 'extension', 'pkg');
+// The service worker's module (scripts/build-wasm.sh builds one directory per module).
+export const PKG_DIR = path.join(ROOT, 'extension', 'pkg', 'worker');
 
 export async function loadWasm(pkgDir = PKG_DIR) {
-  const glue = path.join(pkgDir, 'gateway_doctor.js');
-  const wasmPath = path.join(pkgDir, 'gateway_doctor_bg.wasm');
+  const glue = path.join(pkgDir, 'gateway_doctor_worker.js');
+  const wasmPath = path.join(pkgDir, 'gateway_doctor_worker_bg.wasm');
   if (!fs.existsSync(glue) || !fs.existsSync(wasmPath)) return null;
   const mod = await import(glue);
   mod.initSync({ module: fs.readFileSync(wasmPath) });

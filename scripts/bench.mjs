@@ -285,7 +285,7 @@ function summary() {
     goal(`adversarial input scales linearly (${label}): time exponent 64 KB -> cap <= 1.3`, worst[1] <= 1.3,
       `worst ${worst[0]} ${worst[1]} (1 = linear, 2 = quadratic)`);
   }
-  const wasmFile = path.join(ROOT, 'extension/pkg/gateway_doctor_bg.wasm');
+  const wasmFile = path.join(ROOT, 'extension/pkg/worker/gateway_doctor_worker_bg.wasm');
   const wasmBytes = wasm?.wasm_bytes ?? (fs.existsSync(wasmFile) ? fs.statSync(wasmFile).size : null);
   goal('.wasm <= 400 KB', wasmBytes !== null && wasmBytes <= 400 * KB, wasmBytes === null ? 'no .wasm' : `${(wasmBytes / KB).toFixed(1)} KB (${wasmBytes} bytes)`);
   goal('identical results (family/kind/code): WASM and JS baseline vs native', !!(wasm?.identical_to_native && base?.identical_to_native),

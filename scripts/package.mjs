@@ -78,10 +78,17 @@ function extensionFiles() {
     rels = walk(EXT).map((p) => path.relative(EXT, p));  // not a git checkout (e.g. a tarball)
   }
   rels = rels.filter((r) => !r.startsWith('pkg/') && fs.existsSync(path.join(EXT, r)));
-  // The wasm-pack output is git-ignored on purpose, so add it explicitly.
-  for (const f of ['pkg/gateway_doctor.js', 'pkg/gateway_doctor_bg.wasm']) {
+  // The wasm-pack output is git-ignored on purpose, so add it explicitly: each module's glue
+  // and .wasm from extension/pkg/<module>/ (scripts/build-wasm.sh). The service worker's
+  // module must be there; any other module built beside it ships too.
+  for (const f of ['pkg/worker/gateway_doctor_worker.js', 'pkg/worker/gateway_doctor_worker_bg.wasm']) {
     if (!fs.existsSync(path.join(EXT, f))) die(`extension/${f} is missing: run scripts/build-wasm.sh (make build) first`);
-    rels.push(f);
+  }
+  const pkg = path.join(EXT, 'pkg');
+  for (const dir of fs.readdirSync(pkg, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    for (const f of fs.readdirSync(path.join(pkg, dir.name))) {
+      if ((f.endsWith('.js') || f.endsWith('_bg.wasm')) && !f.endsWith('.d.ts')) rels.push(`pkg/${dir.name}/${f}`);
+    }
   }
   const skipped = [];
   const files = rels.filter((r) => {

@@ -24,7 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use serde_json::Value;
 
-use crate::jsonv::{finish, invalid, Bad, Rd, Slot};
+use crate::lenient::{finish, invalid, Bad, Rd, Slot};
 use crate::model::{Diagnosis, EvidenceSource, Header, Kind, Message, Observation};
 use crate::{Error, Result};
 

@@ -6,16 +6,29 @@
 //! defaults) because observations come from two browsers and from hand-written support tickets;
 //! output types are strict and versioned by [`SCHEMA`].
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A field's default when it is `null`, as when it is absent: the extension and hand-written
+/// tickets write `null` for "nothing" (JSON.stringify of an undefined property, a cleared
+/// field), and an observation must not be refused for it. For non-`Option` fields; an
+/// `Option` reads `null` as `None` by itself.
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
 
 /// Version of the `Diagnosis` JSON shape. Bump on any incompatible change.
 pub const SCHEMA: u32 = 1;
 
 /// One HTTP header as the browser reported it. Names compare case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Header {
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub value: String,
 }
 
@@ -30,17 +43,21 @@ impl Header {
 
 /// What the browser saw of one main-frame load.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(default)]
 pub struct Observation {
+    #[serde(deserialize_with = "nullable")]
     pub url: String,
     pub method: Option<String>,
     /// HTTP status; absent when no response arrived (see `net_error`).
     pub status: Option<u16>,
     pub status_line: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub headers: Vec<Header>,
     /// Page text as read from the tab, or the raw body (CLI, HAR). May be empty or truncated.
     pub body: Option<String>,
     /// Set by whoever read the body when they cut it short.
+    #[serde(deserialize_with = "nullable")]
     pub body_truncated: bool,
     /// Network error code, e.g. `net::ERR_NAME_NOT_RESOLVED` or `NS_ERROR_UNKNOWN_HOST`.
     pub net_error: Option<String>,
@@ -64,6 +81,7 @@ impl Observation {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     ServerError,
@@ -78,6 +96,7 @@ pub enum Kind {
 
 /// Whose side the failure is on, in the visitor's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Fault {
     /// The website's own servers, proxies, load balancers, hosting.
@@ -100,15 +119,19 @@ pub type Text = std::borrow::Cow<'static, str>;
 /// A translatable message: `id` is a key in `extension/_locales/*/messages.json`, `args` fill
 /// its `$1`…`$9` placeholders, `text` is the English rendering (for the CLI and as fallback).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Message {
+    #[cfg_attr(feature = "ts", tsify(type = "string"))]
     pub id: Text,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    #[cfg_attr(feature = "ts", tsify(type = "string"))]
     pub text: Text,
 }
 
 /// Where a piece of evidence came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceSource {
     Status,
@@ -121,6 +144,7 @@ pub enum EvidenceSource {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Evidence {
     pub source: EvidenceSource,
     /// Human-readable: `status 502`, `server: cloudflare`, `body: "502 bad gateway"`.
@@ -132,6 +156,7 @@ pub struct Evidence {
 
 /// An identifier support can quote: Ray ID, request id, Akamai reference…
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct RequestId {
     /// Stable kind: `cf-ray`, `cf-colo`, `x-amz-cf-id`, `x-amz-cf-pop`, `akamai-reference`,
     /// `x-vercel-id`, `x-served-by`, `x-fastly-request-id`, `x-request-id`, `x-github-request-id`…
@@ -140,6 +165,7 @@ pub struct RequestId {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// Someone visiting the site.
@@ -150,6 +176,7 @@ pub enum Audience {
 
 /// Something the extension can do for the visitor when a remedy's button is clicked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     ReloadBypassCache,
@@ -174,8 +201,10 @@ pub enum Action {
 
 /// A remedy from the catalog, as ranked for one diagnosis (best first).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Remedy {
     /// Stable id from the catalog (`hard_refresh`, `flush_dns`, …).
+    #[cfg_attr(feature = "ts", tsify(type = "string"))]
     pub id: Text,
     pub audience: Audience,
     pub title: Message,
@@ -186,6 +215,7 @@ pub struct Remedy {
 
 /// The engine's answer for one observation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Diagnosis {
     /// Always [`SCHEMA`].
     pub schema: u32,

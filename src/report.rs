@@ -15,8 +15,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::jsonv::{finish, invalid, locate, read_json, Rd, Slot, R};
-use crate::model::{
+use crate::model::{nullable, 
     Diagnosis, Evidence, EvidenceSource, Fault, Header, Kind, Observation, RequestId,
 };
 use crate::{Error, Result};
@@ -66,10 +65,14 @@ pub const WARN_EXCERPT: &str = "excerpt_included";
 /// What the extension keeps of a page body once it is diagnosed: its length, whether it was
 /// blank, and the excerpt a report may include. The body itself (up to 64 K characters) is not
 /// kept in the browser's session storage, whose quota many failing tabs would fill.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(default)]
 pub struct BodySummary {
     /// Length in UTF-8 bytes.
+    #[serde(deserialize_with = "nullable")]
     pub length: u64,
+    #[serde(deserialize_with = "nullable")]
     pub blank: bool,
     /// The tag-stripped text a report's excerpt is cut from, at most [`EXCERPT_MAX_CHARS`].
     pub excerpt: Option<String>,
@@ -104,37 +107,55 @@ fn page_code_of(body: &str) -> Option<u32> {
 }
 
 /// One remedy the visitor already tried from the popup.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(default)]
 pub struct RemedyTried {
+    #[serde(deserialize_with = "nullable")]
     pub id: String,
     /// Free-form outcome from the extension, e.g. `done`, `still_failing`, `fixed`.
+    #[serde(deserialize_with = "nullable")]
     pub outcome: String,
     /// When: RFC 3339 string, or milliseconds since the epoch (`Date.now()`), stored as UTC.
+    #[serde(deserialize_with = "time_value")]
     pub at: Option<String>,
 }
 
 /// The parts of a diagnosis a report records. The extension hands over the whole diagnosis;
 /// remedies and summary are skipped unread, which keeps their (large) deserialisers out of the
 /// WASM build.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct DiagnosisInput {
     pub kind: Kind,
     pub family: String,
+    #[serde(default)]
     pub variant: Option<String>,
+    #[serde(default)]
     pub code: Option<u32>,
     pub fault: Fault,
+    #[serde(default, deserialize_with = "nullable")]
     pub confidence: f32,
+    #[serde(default, deserialize_with = "nullable")]
     pub title: TitleInput,
+    #[serde(default, deserialize_with = "nullable")]
     pub evidence: Vec<Evidence>,
+    #[serde(default, deserialize_with = "nullable")]
     pub ids: Vec<RequestId>,
+    #[serde(default, deserialize_with = "nullable")]
     pub engine_version: String,
+    #[serde(default, deserialize_with = "nullable")]
     pub signatures_version: String,
 }
 
 /// A diagnosis title: message id and English text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(default)]
 pub struct TitleInput {
+    #[serde(deserialize_with = "nullable")]
     pub id: String,
+    #[serde(deserialize_with = "nullable")]
     pub text: String,
 }
 
@@ -168,15 +189,22 @@ impl From<Diagnosis> for DiagnosisInput {
 
 /// What `buildReport` receives from the extension (see the BRIEF). Lenient: absent fields
 /// take defaults. When `diagnosis` is absent the engine is run on the observation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(default)]
 pub struct ReportInput {
+    #[serde(deserialize_with = "nullable")]
     pub observation: Observation,
     /// Stands for the body when the observation carries none (the extension stores only this).
     pub body_summary: Option<BodySummary>,
     pub diagnosis: Option<DiagnosisInput>,
+    #[serde(deserialize_with = "nullable")]
     pub remedies_tried: Vec<RemedyTried>,
+    #[serde(deserialize_with = "nullable")]
     pub recent_failures: u32,
+    #[serde(deserialize_with = "nullable")]
     pub keep_query: bool,
+    #[serde(deserialize_with = "nullable")]
     pub include_excerpt: bool,
     /// The visitor's local time with offset, e.g. `2026-11-21 17:03:12 +01:00`.
     pub local_time: Option<String>,
@@ -187,17 +215,24 @@ pub struct ReportInput {
     pub os: Option<String>,
     /// Fallback time when the observation has no `observed_at` (the WASM shim fills it from
     /// the JS clock, because `SystemTime` traps on wasm32-unknown-unknown).
+    #[serde(deserialize_with = "time_value")]
     pub generated_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(default)]
 pub struct Versions {
     pub extension: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub engine: String,
+    #[serde(deserialize_with = "nullable")]
     pub signatures: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(default)]
 pub struct ReportTime {
     /// `YYYY-MM-DDTHH:MM:SSZ` (or the observation's own string when it cannot be parsed).
     pub utc: Option<String>,
@@ -205,38 +240,50 @@ pub struct ReportTime {
     pub time_zone: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(default)]
 pub struct Client {
     pub browser: Option<String>,
     pub os: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(default)]
 pub struct ReportRequest {
     /// Without userinfo; without query and fragment unless `query_kept`.
+    #[serde(deserialize_with = "nullable")]
     pub url: String,
+    #[serde(deserialize_with = "nullable")]
     pub query_kept: bool,
     pub method: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(default)]
 pub struct ReportResponse {
     pub status: Option<u16>,
     pub status_line: Option<String>,
     /// Only allowed headers ([`is_allowed_header`]), names lower-cased, values cleaned and
     /// capped.
+    #[serde(deserialize_with = "nullable")]
     pub headers: Vec<Header>,
     pub net_error: Option<String>,
     /// Length in bytes of the body the extension read (`None` when it read none).
     pub body_length: Option<u64>,
     /// The body was empty or whitespace only (a blank page).
+    #[serde(deserialize_with = "nullable")]
     pub body_blank: bool,
+    #[serde(deserialize_with = "nullable")]
     pub body_truncated: bool,
     /// Opt-in, tag-stripped, at most [`EXCERPT_MAX_CHARS`] characters.
     pub excerpt: Option<String>,
     /// The body phrases that matched signature rules in the recorded diagnosis. They are
     /// signature literals (public text such as `502 bad gateway`), not free page text, and let
     /// a replay reproduce a body-based diagnosis without the body.
+    #[serde(deserialize_with = "nullable")]
     pub signals: Vec<String>,
     /// The first error code the page prints, as the engine's scan reads it: it names the
     /// variant (Cloudflare's `1020` under a 403), contradicts the status (a 404 whose page
@@ -249,15 +296,21 @@ pub struct ReportResponse {
 }
 
 /// The recorded diagnosis, as compared by replay.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct RecordedDiagnosis {
     pub kind: Kind,
     pub family: String,
+    #[serde(default)]
     pub variant: Option<String>,
+    #[serde(default)]
     pub code: Option<u32>,
     pub fault: Fault,
+    #[serde(default, deserialize_with = "nullable")]
     pub title: String,
+    #[serde(default, deserialize_with = "nullable")]
     pub title_id: String,
+    #[serde(default, deserialize_with = "nullable")]
     pub confidence: f32,
 }
 
@@ -281,26 +334,36 @@ impl RecordedDiagnosis {
 }
 
 /// The report (`"report_schema": 1`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Report {
     pub report_schema: u32,
+    #[serde(default, deserialize_with = "nullable")]
     pub versions: Versions,
+    #[serde(default, deserialize_with = "nullable")]
     pub time: ReportTime,
+    #[serde(default, deserialize_with = "nullable")]
     pub client: Client,
+    #[serde(default, deserialize_with = "nullable")]
     pub request: ReportRequest,
     pub response: ReportResponse,
     /// Ray ID and colo, request ids, Akamai reference… as the diagnosis extracted them.
+    #[serde(default, deserialize_with = "nullable")]
     pub ids: Vec<RequestId>,
     pub diagnosis: RecordedDiagnosis,
+    #[serde(default, deserialize_with = "nullable")]
     pub remedies_tried: Vec<RemedyTried>,
     /// How many times this site failed recently (as the extension counted).
+    #[serde(default, deserialize_with = "nullable")]
     pub recent_failures: u32,
     /// Flags: [`WARN_QUERY_KEPT`], [`WARN_EXCERPT`].
+    #[serde(default, deserialize_with = "nullable")]
     pub warnings: Vec<String>,
 }
 
 /// What `buildReport` returns.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct BuiltReport {
     pub report: Report,
     pub json: String,
@@ -309,6 +372,7 @@ pub struct BuiltReport {
 
 /// A field where today's engine and the recorded diagnosis disagree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Difference {
     pub field: String,
     pub recorded: Option<String>,
@@ -317,6 +381,7 @@ pub struct Difference {
 
 /// What `replayReport` returns.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Replay {
     /// Today's diagnosis of what the report carries.
     pub diagnosis: Diagnosis,
@@ -516,8 +581,10 @@ pub fn parse(json: &str) -> Result<Report> {
         .map_err(|e| Error::bad_input(format!("report is not valid JSON: {e}")))?;
     let Some(o) = v.as_object() else {
         // Valid JSON of the wrong shape: say what a report is rather than "not valid JSON".
-        let e = locate(json, &invalid(&v, "a report object"));
-        return Err(Error::bad_input(format!("a report is a JSON object: {e}")));
+        return Err(Error::bad_input(format!(
+            "a report is a JSON object, not {}",
+            schema_text(&v)
+        )));
     };
     // The version first, so a report from a future schema gets "unsupported schema" instead
     // of a confusing missing-field error from the rest.
@@ -535,7 +602,8 @@ pub fn parse(json: &str) -> Result<Report> {
             )))
         }
     }
-    report_from_value(&v).map_err(|b| Error::bad_input(format!("report: {}", locate(json, &b))))
+    // The text again (not `v`): serde_json's errors then carry the line and column.
+    from_json_text(json, "report")
 }
 
 /// `report_schema` of any JSON type, as it would be written (`1`, `"1"`, `true`, `{…}`).
@@ -557,306 +625,83 @@ fn schema_text(v: &Value) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading reports and report input from a `serde_json::Value` with `jsonv::Rd`: plain struct
-// literals of reads that never fail, the first bad field kept aside and reported at the end
-// (no `?` and its drop code per field: that was most of these readers' WASM size). (see `jsonv`: one deserializer
-// for everything instead of one per struct keeps the WASM build small). Lenient as before:
-// absent or `null` fields take defaults; a required field missing or a field of the wrong type
-// is an error naming the field.
-
-const KIND_IDS: [&str; 6] = [
-    "server_error",
-    "client_error",
-    "blocked",
-    "challenge",
-    "network_error",
-    "ok",
-];
-const KINDS: [Kind; 6] = [
-    Kind::ServerError,
-    Kind::ClientError,
-    Kind::Blocked,
-    Kind::Challenge,
-    Kind::NetworkError,
-    Kind::Ok,
-];
-const FAULT_IDS: [&str; 6] = ["site", "cdn", "browser", "network", "none", "unknown"];
-const FAULTS: [Fault; 6] = [
-    Fault::Site,
-    Fault::Cdn,
-    Fault::Browser,
-    Fault::Network,
-    Fault::None,
-    Fault::Unknown,
-];
-const SOURCE_IDS: [&str; 6] = ["status", "header", "body", "net_error", "url", "limit"];
-const SOURCES: [EvidenceSource; 6] = [
-    EvidenceSource::Status,
-    EvidenceSource::Header,
-    EvidenceSource::Body,
-    EvidenceSource::NetError,
-    EvidenceSource::Url,
-    EvidenceSource::Limit,
-];
-
-fn kind(rd: &Rd, need: bool) -> Kind {
-    rd.one_of("kind", &KIND_IDS, need)
-        .map_or(Kind::Ok, |i| KINDS[i])
-}
-
-fn fault(rd: &Rd) -> Fault {
-    rd.one_of("fault", &FAULT_IDS, true)
-        .map_or(Fault::Unknown, |i| FAULTS[i])
-}
-
-fn u32_(rd: &Rd, key: &'static str) -> Option<u32> {
-    rd.uint(key, u32::MAX.into()).map(|n| n as u32)
-}
-
-fn u16_(rd: &Rd, key: &'static str) -> Option<u16> {
-    rd.uint(key, u16::MAX.into()).map(|n| n as u16)
-}
-
-fn headers(rd: &Rd) -> Vec<Header> {
-    let mut out = Vec::new();
-    for (i, v) in rd.list("headers").iter().enumerate() {
-        let h = rd.item("headers", i, v, "a header object");
-        out.push(Header::new(h.need_str("name"), h.string("value")));
-    }
-    out
-}
-
-fn request_ids(rd: &Rd) -> Vec<RequestId> {
-    let mut out = Vec::new();
-    for (i, v) in rd.list("ids").iter().enumerate() {
-        let id = rd.item("ids", i, v, "an id object");
-        out.push(RequestId {
-            kind: id.need_str("kind").into(),
-            value: id.need_str("value").into(),
-        });
-    }
-    out
-}
-
-fn remedies_tried(rd: &Rd) -> Vec<RemedyTried> {
-    let mut out = Vec::new();
-    for (i, v) in rd.list("remedies_tried").iter().enumerate() {
-        let r = rd.item("remedies_tried", i, v, "a remedy object");
-        out.push(RemedyTried {
-            id: r.string("id"),
-            outcome: r.string("outcome"),
-            at: time_value(&r, "at"),
-        });
-    }
-    out
-}
-
-fn observation_of(o: &Rd) -> Observation {
-    Observation {
-        url: o.string("url"),
-        method: o.opt_string("method"),
-        status: u16_(o, "status"),
-        status_line: o.opt_string("status_line"),
-        headers: headers(o),
-        body: o.opt_string("body"),
-        body_truncated: o.flag("body_truncated"),
-        net_error: o.opt_string("net_error"),
-        browser: o.opt_string("browser"),
-        os: o.opt_string("os"),
-        observed_at: o.opt_string("observed_at"),
-    }
-}
-
-/// An observation as the extension sends it (the shape of [`Observation`]'s serde derive).
-fn observation(v: &Value) -> R<Observation> {
-    let slot = Slot::default();
-    let rd = Rd::root(v, "an observation object", &slot);
-    let obs = observation_of(&rd);
-    finish(&slot, obs)
-}
-
-fn diagnosis_input(d: &Rd) -> DiagnosisInput {
-    let t = d.obj("title");
-    let mut evidence = Vec::new();
-    for (i, v) in d.list("evidence").iter().enumerate() {
-        let e = d.item("evidence", i, v, "an evidence object");
-        evidence.push(Evidence {
-            source: e
-                .one_of("source", &SOURCE_IDS, true)
-                .map_or(EvidenceSource::Limit, |i| SOURCES[i]),
-            detail: e.need_str("detail").into(),
-            signature: e.opt_string("signature"),
-        });
-    }
-    DiagnosisInput {
-        kind: kind(d, true),
-        family: d.need_str("family").into(),
-        variant: d.opt_string("variant"),
-        code: u32_(d, "code"),
-        fault: fault(d),
-        confidence: d.number("confidence").unwrap_or(0.0) as f32,
-        title: TitleInput {
-            id: t.string("id"),
-            text: t.string("text"),
-        },
-        evidence,
-        ids: request_ids(d),
-        engine_version: d.string("engine_version"),
-        signatures_version: d.string("signatures_version"),
-    }
-}
-
-fn report_input(v: &Value) -> R<ReportInput> {
-    let slot = Slot::default();
-    let rd = Rd::root(v, "a report input object", &slot);
-    let input = ReportInput {
-        observation: observation_of(&rd.obj("observation")),
-        body_summary: rd.get("body_summary").filter(|v| !v.is_null()).map(|_| {
-            let b = rd.obj("body_summary");
-            BodySummary {
-                length: b.uint("length", u64::MAX).unwrap_or(0),
-                blank: b.flag("blank"),
-                excerpt: b.opt_string("excerpt"),
-                text_length: b.uint("text_length", u64::MAX),
-                page_code: u32_(&b, "page_code"),
-            }
-        }),
-        diagnosis: rd
-            .get("diagnosis")
-            .map(|_| diagnosis_input(&rd.obj("diagnosis"))),
-        remedies_tried: remedies_tried(&rd),
-        recent_failures: u32_(&rd, "recent_failures").unwrap_or(0),
-        keep_query: rd.flag("keep_query"),
-        include_excerpt: rd.flag("include_excerpt"),
-        local_time: rd.opt_string("local_time"),
-        time_zone: rd.opt_string("time_zone"),
-        extension_version: rd.opt_string("extension_version"),
-        browser: rd.opt_string("browser"),
-        os: rd.opt_string("os"),
-        generated_at: time_value(&rd, "generated_at"),
-    };
-    finish(&slot, input)
-}
+// Reading reports and report input: serde derive on the types above. Lenient as the extension
+// needs: absent or `null` fields take defaults (`nullable`); a required field missing or a
+// field of the wrong type is an error naming the field's path (serde_path_to_error).
 
 impl ReportInput {
-    /// Reads the input from JSON text (what `buildReport` and the fuzz target do). Errors are
-    /// one line with the field and serde_json's position.
+    /// Reads the input from JSON text (what the fuzz target and tests do). Errors are one line
+    /// with the field's path and serde_json's position.
     pub fn from_json(json: &str) -> Result<Self> {
-        read_json(json, "report input", report_input)
+        from_json_text(json, "report input")
     }
 }
 
-/// An observation from JSON text, field for field what [`Observation`]'s serde derive reads.
-/// The WASM `diagnose` uses this rather than the derive so that the module carries one JSON
-/// deserializer (`Value`'s) and none of serde_json's typed invalid-type paths, which format
-/// floats (~17 KB).
+/// `T` from JSON text; errors read `{what}: {path}: {message} at line L column C`.
+pub fn from_json_text<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| Error::bad_input(format!("{what}: {}", path_error(&e))))?;
+    de.end()
+        .map_err(|e| Error::bad_input(format!("{what}: {e}")))?;
+    Ok(value)
+}
+
+/// `path: message`, or the message alone when the error is about the whole document.
+pub fn path_error<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> String {
+    let path = e.path().to_string();
+    if path == "." {
+        e.inner().to_string()
+    } else {
+        format!("{path}: {}", e.inner())
+    }
+}
+
+/// An observation from JSON text (the shape of [`Observation`]'s serde derive).
 pub fn observation_from_json(json: &str) -> Result<Observation> {
-    read_json(json, "observation", observation)
+    from_json_text(json, "observation")
 }
 
-/// Through a `Value`, so every caller shares the one `Value` deserializer (no position in
-/// errors from here: use [`ReportInput::from_json`] for that).
-impl<'de> Deserialize<'de> for ReportInput {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        report_input(&v).map_err(serde::de::Error::custom)
-    }
-}
-
-/// Through a `Value`, as [`ReportInput`]; [`parse`] adds the schema check and positions.
-impl<'de> Deserialize<'de> for Report {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        report_from_value(&v).map_err(serde::de::Error::custom)
-    }
-}
-
-fn report_from_value(v: &Value) -> R<Report> {
-    let slot = Slot::default();
-    let o = Rd::root(v, "a report object", &slot);
-    let (ve, ti, cl, rq, rs, d) = (
-        o.obj("versions"),
-        o.obj("time"),
-        o.obj("client"),
-        o.obj("request"),
-        o.obj("response"),
-        o.obj("diagnosis"),
-    );
-    o.need("report_schema");
-    // Without its response a report cannot be replayed: an error, not an empty page that
-    // happens to "differ".
-    o.need("response");
-    o.need("diagnosis");
-    let r = Report {
-        report_schema: u32_(&o, "report_schema").unwrap_or(0),
-        versions: Versions {
-            extension: ve.opt_string("extension"),
-            engine: ve.string("engine"),
-            signatures: ve.string("signatures"),
-        },
-        time: ReportTime {
-            utc: ti.opt_string("utc"),
-            local: ti.opt_string("local"),
-            time_zone: ti.opt_string("time_zone"),
-        },
-        client: Client {
-            browser: cl.opt_string("browser"),
-            os: cl.opt_string("os"),
-        },
-        request: ReportRequest {
-            url: rq.string("url"),
-            query_kept: rq.flag("query_kept"),
-            method: rq.opt_string("method"),
-        },
-        response: ReportResponse {
-            status: u16_(&rs, "status"),
-            status_line: rs.opt_string("status_line"),
-            headers: headers(&rs),
-            net_error: rs.opt_string("net_error"),
-            body_length: rs.uint("body_length", u64::MAX),
-            body_blank: rs.flag("body_blank"),
-            body_truncated: rs.flag("body_truncated"),
-            excerpt: rs.opt_string("excerpt"),
-            signals: rs.strings("signals"),
-            page_code: u32_(&rs, "page_code"),
-            text_length: rs.uint("text_length", u64::MAX),
-        },
-        ids: request_ids(&o),
-        diagnosis: RecordedDiagnosis {
-            kind: kind(&d, true),
-            family: d.need_str("family").into(),
-            variant: d.opt_string("variant"),
-            code: u32_(&d, "code"),
-            fault: fault(&d),
-            title: d.string("title"),
-            title_id: d.string("title_id"),
-            confidence: d.number("confidence").unwrap_or(0.0) as f32,
-        },
-        remedies_tried: remedies_tried(&o),
-        recent_failures: u32_(&o, "recent_failures").unwrap_or(0),
-        warnings: o.strings("warnings"),
-    };
-    finish(&slot, r)
-}
-
-/// An RFC 3339 string or epoch milliseconds at `key`; stored as RFC 3339 UTC when it can be.
-fn time_value(rd: &Rd, key: &'static str) -> Option<String> {
-    let v = rd.get(key)?;
-    let secs = match v {
-        Value::String(s) => return Some(to_utc(s).unwrap_or_else(|| s.clone())),
-        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(ms), _, _) => (ms / 1000) as i64,
-            (_, Some(ms), _) => ms.div_euclid(1000),
-            (_, _, Some(ms)) if ms.is_finite() => (ms / 1000.0).floor() as i64,
-            _ => 0,
-        },
-        _ => {
-            let e = "an RFC 3339 time or milliseconds since the epoch";
-            rd.bad(key, invalid(v, e));
-            return None;
+/// A time field: an RFC 3339 string or epoch milliseconds (`Date.now()`), stored as RFC 3339
+/// UTC when it can be; `null` or absent is `None`.
+fn time_value<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    struct TimeVisitor;
+    impl<'de> serde::de::Visitor<'de> for TimeVisitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an RFC 3339 time or milliseconds since the epoch")
         }
-    };
-    Some(from_epoch_s(secs))
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Self::Value, E> {
+            Ok(Some(to_utc(s).unwrap_or_else(|| s.to_string())))
+        }
+        fn visit_u64<E: serde::de::Error>(self, ms: u64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(from_epoch_s((ms / 1000) as i64)))
+        }
+        fn visit_i64<E: serde::de::Error>(self, ms: i64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(from_epoch_s(ms.div_euclid(1000))))
+        }
+        fn visit_f64<E: serde::de::Error>(self, ms: f64) -> std::result::Result<Self::Value, E> {
+            let secs = if ms.is_finite() {
+                (ms / 1000.0).floor() as i64
+            } else {
+                0
+            };
+            Ok(Some(from_epoch_s(secs)))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(
+            self,
+            d: D2,
+        ) -> std::result::Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_option(TimeVisitor)
 }
 
 /// The observation a replay diagnoses: what the report carries, nothing invented beyond the

@@ -418,9 +418,9 @@ fn remedy_ranking_follows_the_diagnosis() {
 
 // ---------------------------------------------------------------------------------------------
 // The signature data is validated by build.rs: bad data must fail the build. These tests run
-// the compiled build script itself (target/<profile>/build/gateway-doctor-hot-*/
-// build-script-build: the tables belong to the hot crate, see src/hot.rs) against a copy of the
-// data with one defect each.
+// the compiled build script itself (target/<profile>/build/gateway-doctor-*/
+// build-script-build: the core's build.rs; no other package of the workspace has one) against a
+// copy of the data with one defect each.
 
 fn build_script() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
@@ -432,7 +432,7 @@ fn build_script() -> Option<PathBuf> {
             .filter(|e| {
                 e.file_name()
                     .to_string_lossy()
-                    .starts_with("gateway-doctor-hot-")
+                    .starts_with("gateway-doctor-")
             })
             .map(|e| e.path().join("build-script-build"))
             .filter(|p| p.is_file())

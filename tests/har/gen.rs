@@ -1,5 +1,5 @@
 //! Generates large Chrome-style HAR files at test/bench time, so the repository does not carry
-//! megabytes of fixtures. Shared by `tests/har.rs`, `tests/cli_support.rs` and `benches/har.rs`
+//! megabytes of fixtures. Shared by `tests/har.rs`, `crates/cli/tests/cli_support.rs` and `crates/cli/benches/har.rs`
 //! through `#[path]`.
 
 #![allow(dead_code)]

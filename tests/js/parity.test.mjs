@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { PKG_DIR, loadWasm, loadFixtures, loadCorpus, cliArgs, findCli } from '../../scripts/bench-lib.mjs';
 
-const pkgPresent = fs.existsSync(`${PKG_DIR}/gateway_doctor.js`) && fs.existsSync(`${PKG_DIR}/gateway_doctor_bg.wasm`);
+const pkgPresent = fs.existsSync(`${PKG_DIR}/gateway_doctor_worker.js`) && fs.existsSync(`${PKG_DIR}/gateway_doctor_worker_bg.wasm`);
 if (!pkgPresent) {
   console.error('\n' + '!'.repeat(78) +
     '\n!!! parity.test: extension/pkg is absent: WASM/native parity NOT CHECKED.' +

@@ -5,7 +5,7 @@
 //!
 //! Env: `GD_HAR_BENCH_MB` (default 100) sets the file size.
 
-#[path = "../tests/har/gen.rs"]
+#[path = "../../../tests/har/gen.rs"]
 mod gen;
 
 use std::io::BufWriter;
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("target/bench");
     std::fs::create_dir_all(&dir).expect("create target/bench");
     let path = dir.join(format!("har-{mb}mb.har"));
 

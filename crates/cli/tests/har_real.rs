@@ -9,7 +9,7 @@ use gateway_doctor::har::{self, Select};
 use serde_json::Value;
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/har/real")
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/har/real")
 }
 
 fn files() -> Vec<PathBuf> {

@@ -1,7 +1,7 @@
 //! `gateway-doctor har` and `gateway-doctor report` as a support person runs them: output,
 //! exit codes (0 / 1 differs / 2 bad input with one line on stderr) and bounded memory.
 
-#[path = "har/gen.rs"]
+#[path = "../../../tests/har/gen.rs"]
 mod gen;
 
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/har/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/tests/har/{name}", concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
 fn tmp(name: &str) -> PathBuf {

@@ -1,0 +1,111 @@
+//! The service worker's WebAssembly module: the wasm-bindgen boundary over the core.
+//!
+//! Values cross as JS values through serde-wasm-bindgen and the core's own serde types (one
+//! definition of each shape, in `gateway_doctor::model` and `gateway_doctor::report`): no JSON
+//! text in between. Results are written with `Serializer::json_compatible()`, so they are the
+//! plain objects the CLI's `--json` prints (`None` as `null`, maps as objects), which the
+//! extension stores in `storage.session` and compares as JSON. The TypeScript names in the
+//! signatures (`Observation`, `Diagnosis`, …) are declared by the core's types themselves
+//! (tsify, the core's `ts` feature) into this module's `.d.ts`.
+//!
+//! Everything here is a thin shim over the pure core so that native tests cover the logic and
+//! this file only covers the conversion.
+
+use gateway_doctor::report::{self, ReportInput};
+use gateway_doctor::{Error, Observation};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// The core's one error type as a JS `Error` with a readable message.
+fn js_error(e: Error) -> JsValue {
+    js_sys::Error::new(&e.to_string()).into()
+}
+
+/// A result as a plain JS value (see the module comment).
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_error(Error::bad_input(format!("cannot convert result: {e}"))))
+}
+
+/// A JS value as `T`; a malformed one is an error naming the field's path
+/// (`observation: headers[0].name: invalid type: …`), never a trap.
+fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| {
+        js_error(Error::bad_input(format!(
+            "{what}: {}",
+            report::path_error(&e)
+        )))
+    })
+}
+
+/// `diagnose(observation) -> diagnosis`. A malformed observation gives a JS `Error`, never a
+/// trap, so the worker keeps serving.
+#[wasm_bindgen(unchecked_return_type = "Diagnosis")]
+pub fn diagnose(
+    #[wasm_bindgen(unchecked_param_type = "Observation")] observation: JsValue,
+) -> Result<JsValue, JsValue> {
+    let obs: Observation = from_js(observation, "observation")?;
+    to_js(&gateway_doctor::diagnose(&obs))
+}
+
+/// The whole remedy catalog (every remedy with its steps), for the extension's help pages.
+#[wasm_bindgen(js_name = remedyCatalog, unchecked_return_type = "Remedy[]")]
+pub fn remedy_catalog() -> Result<JsValue, JsValue> {
+    to_js(&gateway_doctor::remedies::catalog())
+}
+
+/// Crate version and signature data version.
+#[wasm_bindgen(unchecked_return_type = "{ engine: string; signatures: string }")]
+pub fn version() -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    struct V {
+        engine: &'static str,
+        signatures: &'static str,
+    }
+    to_js(&V {
+        engine: gateway_doctor::VERSION,
+        signatures: gateway_doctor::signatures::VERSION,
+    })
+}
+
+// --- Support workflow (H4): reports and HAR files -------------------------------------------
+
+/// `buildReport(input) -> {report, json, markdown}`: the redacted support report. `input` is
+/// `report::ReportInput` (observation, diagnosis, remedies tried, switches, local time…).
+#[wasm_bindgen(js_name = buildReport, unchecked_return_type = "BuiltReport")]
+pub fn build_report(
+    #[wasm_bindgen(unchecked_param_type = "ReportInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    let mut input: ReportInput = from_js(input, "report input")?;
+    if input.generated_at.is_none() {
+        // SystemTime traps on wasm32-unknown-unknown; the JS clock is the one to ask.
+        let now = js_sys::Date::new_0().to_iso_string();
+        input.generated_at = now.as_string().and_then(|s| report::to_utc(&s));
+    }
+    to_js(&report::build_all(&input))
+}
+
+/// `bodySummary(body) -> {length, blank, excerpt, text_length, page_code}`: what the extension
+/// stores of a page body after diagnosing it (the body itself is not kept); `buildReport`
+/// takes it back as `body_summary`.
+#[wasm_bindgen(js_name = bodySummary, unchecked_return_type = "BodySummary")]
+pub fn body_summary(body: &str) -> Result<JsValue, JsValue> {
+    to_js(&report::body_summary(body))
+}
+
+/// `replayReport(reportJson) -> {diagnosis, recorded, recorded_versions, agrees,
+/// differences}`: today's engine on what the report carries, compared with its diagnosis.
+#[wasm_bindgen(js_name = replayReport, unchecked_return_type = "Replay")]
+pub fn replay_report(report_json: &str) -> Result<JsValue, JsValue> {
+    to_js(&report::replay_json(report_json).map_err(js_error)?)
+}
+
+/// `diagnoseHar(harText, all) -> [{index, url, method, status, net_error, resource_type,
+/// started_at, diagnosis}]`: the failed document/XHR entries (all of them with `all`), parsed
+/// by the same streaming parser as the CLI.
+#[wasm_bindgen(js_name = diagnoseHar)]
+pub fn diagnose_har(har_text: &str, all: bool) -> Result<JsValue, JsValue> {
+    to_js(&gateway_doctor::har::diagnose_str(har_text, all).map_err(js_error)?)
+}
