@@ -2,8 +2,7 @@
 //! matcher, plus what sits next to the anchor phrases (the page's error code, "try again in
 //! 30 seconds", request ids such as Cloudflare's Ray ID).
 //!
-//! Part of the speed-compiled crate (see `hot.rs`): this loop and the normaliser are where a
-//! large page spends its time.
+//! This loop and the normaliser are where a large page spends its time.
 
 use std::sync::OnceLock;
 
@@ -157,9 +156,8 @@ mod phrases {
             let mut entries = Vec::with_capacity(filed.len());
             let mut bucket_of = vec![(u16::MAX, 0); patterns.len()];
             // One bucket per occupied slot, its phrases contiguous in `entries`. Quadratic in
-            // the ~320 phrases, once per worker start, and no sort routine: at this crate's
-            // speed-first opt-level each library sort costs kilobytes of the module's size
-            // budget (two were ~20 KB).
+            // the ~320 phrases, once per worker start, and no sort routine (written when each
+            // library sort cost kilobytes of a 250 KB module budget; it stays, it is correct).
             for k in 0..filed.len() {
                 let (is_long, slot, _) = filed[k];
                 let table = if is_long { &mut long } else { &mut short };

@@ -1,4 +1,4 @@
-//! Helpers for the unit tests of the hot crate.
+//! Helpers for the core's unit tests.
 
 /// A xorshift generator: the same sequence on every run and machine, so that a failing
 /// generated input is the same input the next time.
