@@ -1,3 +1,4 @@
+// @ts-check
 // "Diagnose a report" (issue 5): support pastes a Gateway Doctor report, an error page's HTML
 // (with its status and headers), or drops a HAR file, and sees today's diagnosis.
 //
