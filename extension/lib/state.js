@@ -20,9 +20,9 @@ import { api } from './browser.js';
 import { MSG } from './protocol.js';
 
 /**
- * @typedef {import('../types/engine.js').Diagnosis} Diagnosis
- * @typedef {import('../types/engine.js').Observation} Observation
- * @typedef {import('../types/engine.js').BodySummary} BodySummary
+ * @typedef {Engine.Diagnosis} Diagnosis (extension/types/engine.d.ts)
+ * @typedef {Engine.Observation} Observation
+ * @typedef {Engine.BodySummary} BodySummary
  * @typedef {import('./retry.js').Retry} Retry
  */
 /**
