@@ -123,7 +123,11 @@ async function isCurrent(tabId, requestId, url) {
   return shown.length === 0 || shown.includes(pageKey(url));
 }
 
-/** Calls the engine; a thrown error becomes a neutral diagnosis so the badge still says something. */
+/**
+ * Calls the engine; a thrown error becomes a neutral diagnosis so the badge still says something.
+ * @param {Engine.Observation} obs
+ * @returns {Promise<Engine.Diagnosis>} (so the fallback below keeps the engine's shape)
+ */
 async function diagnoseSafely(obs) {
   try {
     await ready;

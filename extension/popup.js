@@ -40,7 +40,10 @@ let statusBox = null;
 let confirmBox = null;
 let triedBox = null;
 
-const report = { open: false, format: 'markdown', keep_query: false, include_excerpt: false, data: null, error: null };
+const report = {
+  open: false, format: 'markdown', keep_query: false, include_excerpt: false,
+  data: /** @type {Engine.BuiltReport | null} */ (null), error: null,
+};
 
 // ---------------------------------------------------------------------------------------------
 

@@ -168,6 +168,8 @@ export const FAULT_EN = {
 /**
  * The popup's view model: everything the popup shows, as plain data, so it is testable in node.
  * `t(id, args, fallback)` translates; `owner` shows the owner remedies.
+ * @param {Partial<import('./state.js').TabState> | null} state (replay.js passes one without tabId)
+ * @param {{owner?: boolean, t?: (id: string, args: unknown[], fallback: string) => string}} [opts]
  */
 export function popupModel(state, { owner = false, t = (id, a, f) => f } = {}) {
   if (state && state.expired) {
