@@ -132,7 +132,7 @@ async function diagnoseSafely(obs) {
   try {
     await ready;
     return gd.diagnose(obs);
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     console.error('Gateway Doctor: diagnose failed', e);
     const network = !!obs.net_error;
     return {
@@ -189,7 +189,7 @@ async function readBody(tabId, details, obs) {
         return r.truncated ? { ...out, body_truncated: true } : out;
       }
       byDocument = false;
-    } catch (e) {
+    } catch (/** @type {any} */ e) {
       const msg = String((e && e.message) || e);
       if (/error page/i.test(msg)) return withBody(obs, '');
       if (/No tab with id/i.test(msg)) break;

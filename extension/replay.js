@@ -309,7 +309,7 @@ function msgTitle(d) {
 function run(fn) {
   try {
     fn();
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     showError(t('ui_replay_error', [String((err && err.message) || err)], `Could not read this input: ${(err && err.message) || err}`));
   }
 }
@@ -491,7 +491,7 @@ async function main() {
     const gd = await import('./pkg/gateway_doctor.js');
     await gd.default({ module_or_path: api.runtime.getURL('pkg/gateway_doctor_bg.wasm') });
     ({ diagnose, replayReport, diagnoseHar } = gd);
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     showError(t('ui_replay_engine_failed', [String((err && err.message) || err)], `The diagnosis engine could not be loaded: ${(err && err.message) || err}`));
     return;
   }

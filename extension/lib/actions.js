@@ -159,7 +159,7 @@ export async function handleAction(tabId, remedy, options = {}) {
           message: msg('ui_action_unknown', 'This remedy has nothing to run; follow its steps.'),
         };
     }
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     result = {
       outcome: 'failed',
       message: msg('ui_action_failed', `That did not work: ${e && e.message ? e.message : e}`,
@@ -576,7 +576,7 @@ async function checkSite(url) {
     // The body is not needed; free the connection.
     try { await res.body?.cancel(); } catch { /* ignore */ }
     return { status: res.status, error: null, finalUrl: res.url || null };
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     return { status: null, error: String((e && e.message) || e).slice(0, 200), finalUrl: null };
   } finally {
     clearTimeout(t);
