@@ -79,7 +79,7 @@ impl BlobRead {
     fn fill(&mut self) -> Result<(), JsValue> {
         let end = (self.pos + SLICE).min(self.total);
         let slice = self.blob.slice_with_f64_and_f64(self.pos, end)?;
-        let bytes = Uint8Array::new(&self.reader.read_as_array_buffer(&slice)?);
+        let bytes = Uint8Array::new(&self.reader.read_as_array_buffer(&slice)?.into());
         self.buf.resize(bytes.length() as usize, 0);
         bytes.copy_to(&mut self.buf);
         self.pos = end;
