@@ -369,7 +369,7 @@ function scanHar(blob, all) {
         e('p', {
           id: 'har-summary',
           'data-entries': String(s.entries), 'data-failed': String(s.failed), 'data-failed-doc-xhr': String(s.failed_doc_xhr),
-          'data-shown': String(m.shown),
+          'data-shown': String(m.shown), 'data-ms': String(Math.round(m.ms)), 'data-wasm-memory': String(m.wasmMemory),
           text: all
             ? t('ui_replay_har_count_all', [String(count), name], `${count} document/XHR entries in ${name}`)
             : t('ui_replay_har_count', [String(count), name], `${count} failed document/XHR entries in ${name}`),

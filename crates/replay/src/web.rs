@@ -5,8 +5,8 @@
 //! - page → worker `{type: "scan", blob: Blob, all: bool}`, one per worker;
 //! - worker → page `{type: "progress", bytes, total, entries}` at most every 100 ms;
 //! - worker → page `{type: "rows", rows: [HarRow…]}` as rows are found, in file order;
-//! - worker → page `{type: "done", summary, rows, shown, bytes, ms}` or `{type: "error",
-//!   message}`, last.
+//! - worker → page `{type: "done", summary, rows, shown, bytes, ms, wasmMemory}` or
+//!   `{type: "error", message}`, last.
 //!
 //! Cancel: the page terminates the worker (it reads synchronously and sees no message until
 //! the scan ends).
@@ -183,6 +183,14 @@ fn run_scan(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<Object
     set(&m, "shown", &(done.shown as f64).into());
     set(&m, "bytes", &(done.bytes as f64).into());
     set(&m, "ms", &ms.into());
+    // WASM memory never shrinks: its size now is the scan's peak, the figure that shows the
+    // bound holds (tests/e2e/replay-stream.test.mjs).
+    let memory = wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length();
+    set(&m, "wasmMemory", &(memory as f64).into());
     Ok(m)
 }
 
