@@ -53,7 +53,7 @@ export function writeBigHar(file, targetBytes = 255 * 1024 * 1024) {
     written += h.length;
     yield h;
     // Room for the last entry and the tail: the file must stay under the page's limit.
-    for (let i = 0; written < targetBytes - 6_000_000; i++) {
+    for (let i = 0; written < targetBytes - 5_200_000; i++) {
       let e;
       if (i % 9000 === 4500) {
         e = entry(i, { url: `https://img.example/big-${i}.png`, type: 'image', status: 200, mime: 'image/png', body: big, base64: true });
