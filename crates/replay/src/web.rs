@@ -31,11 +31,13 @@ fn js_error(e: impl std::fmt::Display) -> JsValue {
     js_sys::Error::new(&e.to_string()).into()
 }
 
-/// Plain JS objects and arrays, `null` for `None`: the shapes the CLI's `--json` prints.
+/// The CLI's `--json` text of a value, parsed by the engine's `JSON.parse`. Not
+/// serde-wasm-bindgen's serializer: it hands an `f32` over as the nearest `f64`, so a
+/// confidence of 0.94 arrived as 0.9399999976158142 (tests/js/replay-module.test.mjs compares
+/// every fixture with the CLI and caught it); serde_json writes the shortest decimal.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(js_error)
+    let json = serde_json::to_string(value).map_err(js_error)?;
+    js_sys::JSON::parse(&json)
 }
 
 fn message(kind: &str) -> Object {
