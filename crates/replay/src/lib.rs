@@ -33,6 +33,9 @@ pub const ROW_CAP: usize = 5000;
 /// Least time between two progress messages (and row batches), in milliseconds: often enough
 /// for a bar that moves, rarely enough that posting costs nothing next to parsing.
 pub const PROGRESS_EVERY_MS: f64 = 100.0;
+/// Rows per batch at most, sent without waiting for the throttle: bounds the batch's JSON in
+/// WASM memory and the page's work per message (100,000 failures come ~2,000 per 100 ms).
+pub const BATCH: usize = 250;
 
 /// Where the scan reports to: the worker's `postMessage`, or a test's vectors.
 pub trait Sink {
@@ -124,6 +127,9 @@ struct State<'s, S: Sink> {
 impl<S: Sink> State<'_, S> {
     /// Progress and the pending rows, when the throttle allows (or `force`).
     fn tick(&mut self, force: bool) {
+        if self.rows.pending.len() >= BATCH {
+            self.sink.rows(std::mem::take(&mut self.rows.pending));
+        }
         if !(self.throttle.due(self.sink.now()) || force) {
             return;
         }

@@ -163,3 +163,34 @@ fn throttle_lets_one_through_per_period() {
     assert!(!t.due(150.0));
     assert!(t.due(250.0));
 }
+
+#[test]
+fn batches_never_exceed_the_batch_size() {
+    // 1,200 failed XHRs in one piece: the throttle alone (a 1 ms clock per call) would send
+    // one row per batch here, so use a clock that never advances to see the size bound.
+    struct Still(Vec<usize>);
+    impl Sink for Still {
+        fn now(&self) -> f64 {
+            0.0
+        }
+        fn progress(&mut self, _: u64, _: usize) {}
+        fn rows(&mut self, rows: Vec<HarRow>) {
+            self.0.push(rows.len());
+        }
+    }
+    let mut har = String::from("{\"log\":{\"version\":\"1.2\",\"entries\":[");
+    for i in 0..1200 {
+        if i > 0 {
+            har.push(',');
+        }
+        har.push_str(&format!(
+            "{{\"request\":{{\"method\":\"GET\",\"url\":\"https://api.example/{i}\"}},\"response\":{{\"status\":503}},\"_resourceType\":\"xhr\"}}"
+        ));
+    }
+    har.push_str("]}}");
+    let mut sink = Still(Vec::new());
+    let done = scan(har.as_bytes(), Select::default(), ROW_CAP, &mut sink).unwrap();
+    assert_eq!(done.rows, 1200);
+    assert_eq!(sink.0.iter().sum::<usize>(), 1200);
+    assert!(sink.0.iter().all(|&n| n <= BATCH), "{:?}", sink.0);
+}
