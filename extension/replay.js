@@ -443,7 +443,11 @@ const DETECTED_EN = {
 /** Reports and pages are small and read whole; a HAR is handed to the worker unread. A file
  *  up to SNIFF_PARSE_LIMIT is read to tell which it is (as a paste is); a bigger one by its
  *  first 64 KB. */
-async function readFile(file) {
+function readFile(file) {
+  readFileNow(file).catch((err) => showError(t('ui_replay_error', [String((err && err.message) || err)], `Could not read this input: ${(err && err.message) || err}`)));
+}
+
+async function readFileNow(file) {
   if (!file) return;
   if (file.size > MAX_FILE_MB * 1024 * 1024) {
     showError(t('ui_replay_file_too_large', [String(MAX_FILE_MB)], `This file is larger than ${MAX_FILE_MB} MB; use the command line: gateway-doctor har FILE.`));
