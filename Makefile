@@ -42,6 +42,7 @@ build: package
 size: wasm
 	$(call say,size budget)
 	@scripts/check-size.sh extension/pkg/gateway_doctor_bg.wasm
+	@scripts/check-size.sh extension/pkg/replay/gateway_doctor_replay_bg.wasm
 
 fmt: setup
 	$(call say,cargo fmt --check)

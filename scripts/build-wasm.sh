@@ -92,3 +92,26 @@ else
   echo "build-wasm: wasm-opt SKIPPED: no wasm-opt on PATH and node_modules/.bin/wasm-opt missing (run make setup: npm ci installs binaryen); shipping the unoptimised module"
 fi
 echo "build-wasm: $WASM ($(stat -c %s "$WASM") bytes, engine $(smoke "$WASM" | cut -d' ' -f2-)) in $(( $(date +%s) - t0 ))s"
+
+# The replay page's own module (crates/replay) into extension/pkg/replay/: the page and its
+# HAR worker load it, the service worker never does. Same toolchain and wasm-opt pass.
+build_replay() {
+  local out="$PKG/replay" name=gateway_doctor_replay
+  gd-wasm wasm-pack --quiet build "$ROOT/crates/replay" --release --target web --mode no-install \
+    --no-pack --out-dir "$out" --out-name "$name"
+  find "$out" -mindepth 1 -maxdepth 1 ! -name "$name.js" ! -name "${name}_bg.wasm" \
+    ! -name "$name.d.ts" ! -name "${name}_bg.wasm.d.ts" -exec rm -rf {} +
+  if [ -n "${GD_WASM_OPT:-}" ] && [ -x "$GD_WASM_OPT" ]; then
+    "$GD_WASM_OPT" -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      --enable-simd "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
+  fi
+  node --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    const glue = await import(process.argv[1]);
+    glue.initSync({ module: readFileSync(process.argv[2]) });
+    if (typeof glue.startReplayWorker !== "function") throw new Error("no startReplayWorker");
+  ' "$out/$name.js" "$out/${name}_bg.wasm"
+  echo "build-wasm: $out/${name}_bg.wasm ($(stat -c %s "$out/${name}_bg.wasm") bytes, gzip $(gzip -9c "$out/${name}_bg.wasm" | wc -c))"
+}
+build_replay

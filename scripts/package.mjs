@@ -79,7 +79,9 @@ function extensionFiles() {
   }
   rels = rels.filter((r) => !r.startsWith('pkg/') && fs.existsSync(path.join(EXT, r)));
   // The wasm-pack output is git-ignored on purpose, so add it explicitly.
-  for (const f of ['pkg/gateway_doctor.js', 'pkg/gateway_doctor_bg.wasm']) {
+  for (const f of ['pkg/gateway_doctor.js', 'pkg/gateway_doctor_bg.wasm',
+    // The replay page's own module (crates/replay), loaded by replay.js and replay-worker.js.
+    'pkg/replay/gateway_doctor_replay.js', 'pkg/replay/gateway_doctor_replay_bg.wasm']) {
     if (!fs.existsSync(path.join(EXT, f))) die(`extension/${f} is missing: run scripts/build-wasm.sh (make build) first`);
     rels.push(f);
   }

@@ -223,10 +223,16 @@ pub fn row_for(item: &HarItem, all: bool) -> Option<HarRow> {
     )
 }
 
+/// Whether `sel` selects the item, without diagnosing it (a caller that only counts the rows
+/// beyond those it shows, like the replay page's capped table).
+pub fn selects(item: &HarItem, sel: Select) -> bool {
+    let doc_xhr = item.class != ResourceClass::Other;
+    (item.failed || sel.successful) && (doc_xhr || sel.other_types)
+}
+
 /// The row for an item if `sel` selects it.
 pub fn select(item: &HarItem, sel: Select) -> Option<HarRow> {
-    let doc_xhr = item.class != ResourceClass::Other;
-    if !(item.failed || sel.successful) || !(doc_xhr || sel.other_types) {
+    if !selects(item, sel) {
         return None;
     }
     let o = &item.observation;
