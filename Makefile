@@ -6,6 +6,7 @@
 #   make test    everything CI runs (.ci/run is exactly this)
 #   make demo    build, then show what the extension does
 #   make lint    fmt + clippy (native and wasm32) + licences + web-ext lint
+#   make typecheck  tsc --checkJs over extension/ (needs the wasm build's generated .d.ts)
 #   make msrv    the declared minimum Rust (Cargo.toml rust-version) still builds lib and CLI
 #   make bench / make fuzz / make clean
 SHELL := /bin/bash
@@ -22,7 +23,7 @@ WEB_EXT := node_modules/.bin/web-ext
 say = @printf '\n==> %s\n' "$(1)"
 
 .PHONY: setup build wasm package size test lint fmt clippy clippy-wasm licenses audit web-ext-lint \
-        test-rust test-js test-e2e test-e2e-firefox fuzz-smoke msrv demo bench fuzz clean
+        test-rust test-js typecheck test-e2e test-e2e-firefox fuzz-smoke msrv demo bench fuzz clean
 
 setup:
 	$(call say,setup)
@@ -95,6 +96,12 @@ test-rust: setup
 	$(call say,cargo test)
 	cargo test
 
+# tsconfig.json lists the wasm-bindgen typings (extension/pkg/*.d.ts) among its files, so the
+# check runs after the wasm build: a field renamed in Rust fails here, not in a visitor's browser.
+typecheck: wasm
+	$(call say,tsc --noEmit (checkJs over extension/))
+	@node_modules/.bin/tsc -p tsconfig.json
+
 test-js: setup
 	@if [ -d tests/js ]; then printf '\n==> %s\n' "node --test tests/js/"; node --test tests/js/; \
 	 else echo "(no tests/js/ yet)"; fi
@@ -119,7 +126,7 @@ MAKEFLAGS += --keep-going
 endif
 test: PACKAGE_FLAGS = --strict
 test: setup fmt clippy clippy-wasm msrv test-rust wasm size licenses audit package web-ext-lint \
-      test-js test-e2e test-e2e-firefox fuzz-smoke
+      typecheck test-js test-e2e test-e2e-firefox fuzz-smoke
 	@printf '\n==> make test: all steps passed\n'
 
 # Until scripts/demo.mjs exists (the extension walk-through), the demo runs the CLI over the

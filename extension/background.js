@@ -1,3 +1,4 @@
+// @ts-check
 // Gateway Doctor background: notices failed main-frame loads, diagnoses them with the WASM engine
 // and shows the result on the toolbar icon. Runs as a module service worker in Chrome and as a
 // module background script in Firefox (the packager rewrites `background` for Firefox).
@@ -73,6 +74,7 @@ const previousRequest = new Map();
 // abort. Bounded like requestTabs: entries go when their request ends.
 const redirects = new Map();
 
+/** @returns {undefined} (a webRequest listener that never blocks) */
 function onBeforeRequest(details) {
   requestTabs.remember(details);
   if (!isWatchedRequest(details) || !(details.tabId >= 0)) return;
@@ -121,12 +123,16 @@ async function isCurrent(tabId, requestId, url) {
   return shown.length === 0 || shown.includes(pageKey(url));
 }
 
-/** Calls the engine; a thrown error becomes a neutral diagnosis so the badge still says something. */
+/**
+ * Calls the engine; a thrown error becomes a neutral diagnosis so the badge still says something.
+ * @param {Engine.Observation} obs
+ * @returns {Promise<Engine.Diagnosis>} (so the fallback below keeps the engine's shape)
+ */
 async function diagnoseSafely(obs) {
   try {
     await ready;
     return gd.diagnose(obs);
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     console.error('Gateway Doctor: diagnose failed', e);
     const network = !!obs.net_error;
     return {
@@ -183,7 +189,7 @@ async function readBody(tabId, details, obs) {
         return r.truncated ? { ...out, body_truncated: true } : out;
       }
       byDocument = false;
-    } catch (e) {
+    } catch (/** @type {any} */ e) {
       const msg = String((e && e.message) || e);
       if (/error page/i.test(msg)) return withBody(obs, '');
       if (/No tab with id/i.test(msg)) break;
@@ -283,6 +289,10 @@ async function bodySummary(obs) {
  * navigation owns the tab by now, stores it and shows it. `partial`: diagnosed from the status
  * and headers before the page was read (issue 13 item 4); the full diagnosis replaces it.
  * Resolves to whether it was written.
+ * @param {number} tabId
+ * @param {string} requestId
+ * @param {any} obs
+ * @param {{eventTime?: number, partial?: boolean, phases?: object}} [opts]
  */
 async function recordFailure(tabId, requestId, obs, { eventTime, partial = false, phases = {} } = {}) {
   const t0 = performance.now();
@@ -586,6 +596,7 @@ function resetApiWatch(tabId) {
  */
 const callerOf = (details) => details.documentUrl || details.initiator || details.originUrl || '';
 
+/** @returns {undefined} (a webRequest listener that never blocks) */
 function onApiBeforeRequest(details) {
   if (details.frameId === 0) apiRequestTabs.remember(details);
 }
@@ -770,7 +781,9 @@ function onMessage(msg, sender, sendResponse) {
 
 // ---- listener registration: synchronous, top level ----
 
+/** @type {chrome.webRequest.RequestFilter} */
 const FILTER = { urls: ['<all_urls>'], types: ['main_frame'] };
+/** @returns {(...args: any[]) => undefined} (webRequest listeners return a BlockingResponse or nothing) */
 const guard = (name, fn) => (...args) => {
   fn(...args).catch((e) => console.error(`Gateway Doctor: ${name}`, e));
 };
@@ -781,6 +794,7 @@ api.webRequest.onHeadersReceived.addListener(guard('onHeadersReceived', onHeader
 api.webRequest.onCompleted.addListener(guard('onCompleted', onCompleted), FILTER, ['responseHeaders']);
 api.webRequest.onErrorOccurred.addListener(guard('onErrorOccurred', onErrorOccurred), FILTER);
 // The page's own fetch/XMLHttpRequest calls (both browsers report fetch as xmlhttprequest).
+/** @type {chrome.webRequest.RequestFilter} */
 const API_FILTER = { urls: ['<all_urls>'], types: ['xmlhttprequest'] };
 api.webRequest.onBeforeRequest.addListener(onApiBeforeRequest, API_FILTER);
 api.webRequest.onCompleted.addListener(onApiCompleted, API_FILTER, ['responseHeaders']);

@@ -1,3 +1,4 @@
+// @ts-check
 // Options: the defaults the popup starts with. Stored in storage.local (this device only; no
 // sync, so nothing leaves the browser).
 
@@ -12,7 +13,7 @@ async function main() {
   document.documentElement.lang = t('@@ui_locale', [], 'en').replace('_', '-');
   document.title = t('ui_options_title', [], 'Gateway Doctor options');
   const got = await api.storage.local.get('prefs');
-  const prefs = { ...DEFAULTS, ...(got.prefs || {}) };
+  const prefs = { ...DEFAULTS, .../** @type {object} */ (got.prefs || {}) };
   const app = document.getElementById('app');
   const saved = e('p', { id: 'saved', class: 'small muted', role: 'status', 'aria-live': 'polite' });
   const save = async () => {

@@ -1,3 +1,4 @@
+// @ts-check
 // The popup: what broke, whose fault, and buttons that fix what can be fixed.
 //
 // `popup.html?tab=<tabId>` shows that tab (tests, support tooling); otherwise the active tab.
@@ -39,7 +40,10 @@ let statusBox = null;
 let confirmBox = null;
 let triedBox = null;
 
-const report = { open: false, format: 'markdown', keep_query: false, include_excerpt: false, data: null, error: null };
+const report = {
+  open: false, format: 'markdown', keep_query: false, include_excerpt: false,
+  data: /** @type {Engine.BuiltReport | null} */ (null), error: null,
+};
 
 // ---------------------------------------------------------------------------------------------
 
@@ -57,7 +61,7 @@ async function resolveTab() {
 async function loadPrefs() {
   try {
     const got = await api.storage.local.get('prefs');
-    return { owner: false, keep_query: false, include_excerpt: false, ...(got.prefs || {}) };
+    return { owner: false, keep_query: false, include_excerpt: false, .../** @type {object} */ (got.prefs || {}) };
   } catch {
     return { owner: false, keep_query: false, include_excerpt: false };
   }
@@ -409,6 +413,7 @@ function whySection() {
 let retrySig = null;
 
 /** The button of the remedy that starts auto-retry (its id comes from the catalog). */
+/** @returns {HTMLButtonElement | null} */
 function retryButton() {
   return document.querySelector('#remedies li[data-action="auto_retry"] > button');
 }
@@ -568,7 +573,7 @@ function hideConfirm() {
 // Actions
 
 async function runAction(remedyId, options, buttonId) {
-  const btn = buttonId && document.getElementById(buttonId);
+  const btn = buttonId && /** @type {HTMLButtonElement | null} */ (document.getElementById(buttonId));
   if (btn) {
     btn.disabled = true;
     btn.setAttribute('aria-busy', 'true');
@@ -714,7 +719,7 @@ function radio(value, label) {
 }
 
 function openReport(focus) {
-  const d = document.getElementById('report');
+  const d = /** @type {HTMLDetailsElement | null} */ (document.getElementById('report'));
   if (!d) return;
   d.open = true;
   report.open = true;
@@ -747,7 +752,7 @@ async function loadReport() {
 function showReport() {
   const pre = document.getElementById('report-preview');
   if (!pre) return;
-  const buttons = ['copy-md', 'copy-json'].map((id) => document.getElementById(id));
+  const buttons = ['copy-md', 'copy-json'].map((id) => /** @type {HTMLButtonElement | null} */ (document.getElementById(id)));
   const mail = document.getElementById('mail-owner');
   if (!report.data) {
     pre.textContent = t('ui_report_error', [cleanText(report.error, 200)], `The report could not be built: ${report.error}`);

@@ -1,11 +1,15 @@
+// @ts-check
 // "Diagnose a report" (issue 5): support pastes a Gateway Doctor report, an error page's HTML
 // (with its status and headers), or drops a HAR file, and sees today's diagnosis.
 //
-// The WASM engine is imported right here rather than asked through the background: an
-// extension page may instantiate WebAssembly under the manifest's CSP `'wasm-unsafe-eval'`
-// (https://developer.chrome.com/docs/extensions/reference/manifest/content-security-policy),
-// it works while the service worker sleeps, and a 100 MB HAR never crosses a message channel.
-// Nothing leaves the page: files are read with FileReader, nothing is fetched or uploaded.
+// The page loads its own WASM module (crates/replay, pkg/replay/) rather than asking the
+// background: an extension page may instantiate WebAssembly under the manifest's CSP
+// `'wasm-unsafe-eval'` (https://developer.chrome.com/docs/extensions/reference/manifest/content-security-policy),
+// and it works while the service worker sleeps. Pasted reports and pages are diagnosed here;
+// a HAR (file or paste) is read by a dedicated Worker (replay-worker.js) running the same
+// module, which streams it through the CLI's parser and posts progress and rows, so that a
+// 256 MB file neither freezes nor exhausts the tab. Nothing leaves the machine: nothing is
+// fetched or uploaded.
 //
 // Everything pasted is hostile input: text reaches the DOM only through lib/render.js `h()`
 // (textContent), never as HTML, so a pasted `<script>` stays text.
@@ -17,21 +21,25 @@ const app = document.getElementById('app');
 const e = (tag, props, ...kids) => h(document, tag, props, ...kids);
 const add = (el, ...kids) => append(document, el, kids);
 
-/** Files above this are refused: the HAR text, its UTF-8 copy in WASM memory and the rows
- *  must fit in a tab. The CLI streams any size. */
+/** Files above this are refused. The worker streams (memory does not grow with the file), but
+ *  reading takes a while; the CLI streams any size. */
 const MAX_FILE_MB = 256;
 /** Reports and pages are small; JSON.parse is only tried below this to tell them apart. */
 const SNIFF_PARSE_LIMIT = 8 * 1024 * 1024;
 
 const ui = {};
-// The WASM exports, set once `./pkg/gateway_doctor.js` has loaded (imported dynamically so a
-// missing build shows an error instead of a page stuck on "Loading…").
+// The WASM exports, set once `./pkg/replay/gateway_doctor_replay.js` has loaded (imported
+// dynamically so a missing build shows an error instead of a page stuck on "Loading…").
 let diagnose = null;
 let replayReport = null;
-let diagnoseHar = null;
-/** The last HAR text, kept so "show successful entries too" can re-run without re-reading. */
+/** A dropped report or page's text, kept off the textarea (a 100 MB textarea freezes the tab). */
 let harText = null;
+/** The last HAR (a File, or a pasted text as a Blob), kept so "show successful entries too"
+ *  can re-run it. */
+let harBlob = null;
 let harName = '';
+/** The running HAR scan: `{worker}`, or null. */
+let scan = null;
 
 // ---------------------------------------------------------------------------------------------
 // Input handling (pure helpers first)
@@ -227,10 +235,62 @@ function renderPage(text) {
   setRoot('diagnosed', { ...view.data, mode: 'page' });
 }
 
-function renderHar(text, all) {
-  const rows = diagnoseHar(text, all);
+/** One table row for a HAR row (`HarRow`, as the CLI's `--json` prints it). */
+function harRowNode(row, select) {
+  const d = row.diagnosis;
+  const summary = [d.family, d.variant, d.code].filter((x) => x != null && x !== '').join(' · ');
+  const tr = e('tr', {
+    tabindex: '0', role: 'button',
+    'data-index': String(row.index), 'data-kind': d.kind, 'data-family': d.family, 'data-fault': d.fault,
+    'data-code': d.code != null ? String(d.code) : '',
+  },
+  e('td', { class: 'num', text: String(row.index) }),
+  e('td', { class: 'num', text: row.status != null ? String(row.status) : cleanText(row.net_error || t('ui_replay_no_response', [], 'no response'), 80) }),
+  e('td', { text: t(`ui_replay_type_${row.resource_type}`, [], row.resource_type) }),
+  e('td', { text: cleanText(row.method || '', 16) }),
+  e('td', { class: 'url', text: cleanText(row.url, 300) }),
+  e('td', {}, cleanText(msgTitle(d), 200), e('br'), e('span', { class: 'small muted', text: summary })));
+  tr.setAttribute('aria-selected', 'false');
+  tr.addEventListener('click', () => select(row, tr));
+  tr.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' || ev.key === ' ') {
+      ev.preventDefault();
+      select(row, tr);
+    }
+  });
+  return tr;
+}
+
+const mb = (bytes) => (bytes / 1e6).toFixed(1);
+
+/** Stops a running scan: the worker is terminated (it reads synchronously and would not see
+ *  a message). `cancelled`: the user asked; the result is cleared and the page is idle again
+ *  (rows so far are dropped: a partial table would miscount). */
+function stopScan(cancelled) {
+  if (!scan) return;
+  scan.worker.terminate();
+  scan = null;
+  delete app.dataset.worker;
+  if (cancelled) {
+    clear(ui.result);
+    ui.result.hidden = true;
+    ui.fileInfo.textContent = t('ui_replay_cancelled', [harName], `${harName}: reading cancelled`);
+    setRoot('idle');
+  }
+}
+
+/**
+ * Reads a HAR (a File, or a pasted text as a Blob) in the worker: a progress bar and Cancel
+ * while it reads, rows added as they arrive (the first one opened), the counts at the end.
+ */
+function scanHar(blob, all) {
+  stopScan(false);
+  harBlob = blob;
+  const name = harName;
   const tbody = e('tbody');
   const detail = e('div', { class: 'har-detail', id: 'har-detail', 'aria-live': 'polite', hidden: true });
+  let count = 0;
+  let reading = true;
   const select = (row, tr) => {
     for (const other of tbody.children) other.setAttribute('aria-selected', 'false');
     tr.setAttribute('aria-selected', 'true');
@@ -243,57 +303,95 @@ function renderHar(text, all) {
       e('h3', { text: t('ui_replay_entry', [String(row.index)], `Entry #${row.index}`) }),
       e('p', { class: 'small url', text: `${cleanText(row.method || '', 16)} ${cleanText(row.url, 2000)}` }),
       view.node);
-    setRoot('diagnosed', { ...view.data, mode: 'har', rows: rows.length });
+    // While reading the root says `reading`; the last word on it is the scan's end.
+    if (!reading) setRoot('diagnosed', { ...view.data, mode: 'har', rows: count });
   };
-  rows.forEach((row) => {
-    const d = row.diagnosis;
-    const summary = [d.family, d.variant, d.code].filter((x) => x != null && x !== '').join(' · ');
-    const tr = e('tr', {
-      tabindex: '0', role: 'button',
-      'data-index': String(row.index), 'data-kind': d.kind, 'data-family': d.family, 'data-fault': d.fault,
-      'data-code': d.code != null ? String(d.code) : '',
-    },
-    e('td', { class: 'num', text: String(row.index) }),
-    e('td', { class: 'num', text: row.status != null ? String(row.status) : cleanText(row.net_error || t('ui_replay_no_response', [], 'no response'), 80) }),
-    e('td', { text: t(`ui_replay_type_${row.resource_type}`, [], row.resource_type) }),
-    e('td', { text: cleanText(row.method || '', 16) }),
-    e('td', { class: 'url', text: cleanText(row.url, 300) }),
-    e('td', {}, cleanText(msgTitle(d), 200), e('br'), e('span', { class: 'small muted', text: summary })));
-    tr.setAttribute('aria-selected', 'false');
-    tr.addEventListener('click', () => select(row, tr));
-    tr.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter' || ev.key === ' ') {
-        ev.preventDefault();
-        select(row, tr);
-      }
-    });
-    tbody.append(tr);
-  });
+  let first = null;
   const head = e('thead', {}, e('tr', {},
     ['index', 'status', 'type', 'method', 'url', 'diagnosis'].map((c) => e('th', { text: t(`ui_replay_col_${c}`, [], COL_EN[c]) }))));
-  const allBox = e('label', { class: 'switch', for: 'har-all' },
-    e('input', {
-      type: 'checkbox', id: 'har-all', checked: all,
-      on: { change: (ev) => run(() => renderHar(harText, ev.target.checked)) },
-    }),
-    e('span', { text: t('ui_replay_har_all', [], 'Show successful entries too') }));
+  const table = e('table', { class: 'har-table', id: 'har-table', hidden: true }, head, tbody);
+  const bar = e('progress', { id: 'har-progress', value: '0' });
+  bar.max = blob.size || 1;
+  const barText = e('span', { class: 'small muted', id: 'har-progress-text', 'aria-live': 'polite' });
+  const cancel = e('button', { type: 'button', id: 'har-cancel', on: { click: () => stopScan(true) } },
+    t('ui_replay_cancel', [], 'Cancel'));
+  const progressBox = e('div', { class: 'har-progress row', id: 'har-progress-box' }, bar, ' ', barText, ' ', cancel);
   clear(ui.result);
   ui.result.hidden = false;
-  add(ui.result,
-    e('p', {
-      id: 'har-summary',
-      text: all
-        ? t('ui_replay_har_count_all', [String(rows.length), harName], `${rows.length} document/XHR entries in ${harName}`)
-        : t('ui_replay_har_count', [String(rows.length), harName], `${rows.length} failed document/XHR entries in ${harName}`),
-    }),
-    allBox,
-    rows.length
-      ? e('table', { class: 'har-table', id: 'har-table' }, head, tbody)
-      : e('p', { class: 'muted', id: 'har-none', text: t('ui_replay_har_none', [], 'No failed document or XHR request in this HAR file.') }),
-    detail);
-  setRoot('diagnosed', { mode: 'har', rows: rows.length, kind: '', family: '', fault: '', code: '' });
-  // The first failure is what support usually wants: open it right away.
-  if (rows.length) select(rows[0], tbody.firstElementChild);
+  add(ui.result, progressBox, table, detail);
+  setRoot('reading', { mode: 'har' });
+
+  const worker = new Worker(new URL('./replay-worker.js', import.meta.url), { type: 'module' });
+  const job = { worker };
+  scan = job;
+  app.dataset.worker = 'running';
+  const finish = () => {
+    reading = false;
+    stopScan(false);
+  };
+  worker.addEventListener('error', (ev) => {
+    if (scan !== job) return;
+    finish();
+    showError(t('ui_replay_error', [String(ev.message || 'worker failed')], `Could not read this input: ${ev.message || 'worker failed'}`));
+  });
+  worker.addEventListener('message', (ev) => {
+    if (scan !== job) return; // a message still queued from a cancelled scan
+    const m = ev.data || {};
+    if (m.type === 'ready') {
+      worker.postMessage({ type: 'scan', blob, all });
+    } else if (m.type === 'progress') {
+      bar.max = m.total || 1;
+      bar.value = m.bytes;
+      barText.textContent = t('ui_replay_har_progress', [mb(m.bytes), mb(m.total), String(m.entries)],
+        `${mb(m.bytes)} of ${mb(m.total)} MB read, ${m.entries} entries`);
+    } else if (m.type === 'rows') {
+      const frag = document.createDocumentFragment();
+      for (const row of m.rows) frag.append(harRowNode(row, select));
+      tbody.append(frag);
+      table.hidden = false;
+      // The first failure is what support usually wants: open it right away.
+      if (!first && tbody.firstElementChild) {
+        first = tbody.firstElementChild;
+        select(m.rows[0], first);
+      }
+    } else if (m.type === 'done') {
+      finish();
+      count = m.rows;
+      progressBox.remove();
+      const allBox = e('label', { class: 'switch', for: 'har-all' },
+        e('input', {
+          type: 'checkbox', id: 'har-all', checked: all,
+          on: { change: (ev2) => scanHar(harBlob, ev2.target.checked) },
+        }),
+        e('span', { text: t('ui_replay_har_all', [], 'Show successful entries too') }));
+      const s = m.summary || {};
+      const secs = (m.ms / 1000).toFixed(1);
+      ui.result.prepend(
+        e('p', {
+          id: 'har-summary',
+          'data-entries': String(s.entries), 'data-failed': String(s.failed), 'data-failed-doc-xhr': String(s.failed_doc_xhr),
+          'data-shown': String(m.shown), 'data-ms': String(Math.round(m.ms)), 'data-wasm-memory': String(m.wasmMemory),
+          text: all
+            ? t('ui_replay_har_count_all', [String(count), name], `${count} document/XHR entries in ${name}`)
+            : t('ui_replay_har_count', [String(count), name], `${count} failed document/XHR entries in ${name}`),
+        }),
+        e('p', { class: 'small muted', id: 'har-scanned', text: t('ui_replay_har_scanned', [String(s.entries), secs], `${s.entries} entries read in ${secs} s.`) }),
+        m.shown < count
+          ? e('p', { class: 'small', id: 'har-capped', text: t('ui_replay_har_capped', [String(m.shown), String(count)], `Showing the first ${m.shown} of ${count} rows; the counts above include them all.`) })
+          : null,
+        allBox);
+      if (!count) {
+        table.remove();
+        detail.before(e('p', { class: 'muted', id: 'har-none', text: t('ui_replay_har_none', [], 'No failed document or XHR request in this HAR file.') }));
+      }
+      setRoot('diagnosed', { mode: 'har', rows: count, kind: '', family: '', fault: '', code: '' });
+      const chosen = [...tbody.children].find((tr) => tr.getAttribute('aria-selected') === 'true');
+      if (chosen) chosen.click();
+    } else if (m.type === 'error') {
+      finish();
+      showError(t('ui_replay_error', [String(m.message)], `Could not read this input: ${m.message}`));
+    }
+  });
 }
 
 const COL_EN = { index: '#', status: 'Status', type: 'Type', method: 'Method', url: 'Address', diagnosis: 'Diagnosis' };
@@ -308,12 +406,17 @@ function msgTitle(d) {
 function run(fn) {
   try {
     fn();
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     showError(t('ui_replay_error', [String((err && err.message) || err)], `Could not read this input: ${(err && err.message) || err}`));
   }
 }
 
 function diagnoseInput() {
+  if (harBlob && harText === null && ui.input.value === '') {
+    // The HAR file read last: read it again.
+    scanHar(harBlob, false);
+    return;
+  }
   const fileText = harText !== null && ui.input.value === '' ? harText : null;
   const text = fileText ?? ui.input.value;
   if (!text.trim()) {
@@ -326,9 +429,8 @@ function diagnoseInput() {
   run(() => {
     if (kind === 'report') renderReport(text);
     else if (kind === 'har') {
-      harText = text;
       if (fileText === null) harName = t('ui_replay_pasted', [], 'the pasted text');
-      renderHar(text, false);
+      scanHar(new Blob([text], { type: 'application/json' }), false);
     } else renderPage(text);
   });
 }
@@ -339,34 +441,55 @@ const DETECTED_EN = {
   page: 'Detected: a page body (uses the status and headers below).',
 };
 
+/** Reports and pages are small and read whole; a HAR is handed to the worker unread. A file
+ *  up to SNIFF_PARSE_LIMIT is read to tell which it is (as a paste is); a bigger one by its
+ *  first 64 KB. */
 function readFile(file) {
+  readFileNow(file).catch((err) => showError(t('ui_replay_error', [String((err && err.message) || err)], `Could not read this input: ${(err && err.message) || err}`)));
+}
+
+async function readFileNow(file) {
   if (!file) return;
   if (file.size > MAX_FILE_MB * 1024 * 1024) {
     showError(t('ui_replay_file_too_large', [String(MAX_FILE_MB)], `This file is larger than ${MAX_FILE_MB} MB; use the command line: gateway-doctor har FILE.`));
     return;
   }
+  stopScan(false);
   setRoot('reading');
   ui.fileInfo.textContent = t('ui_replay_reading', [file.name], `Reading ${file.name}…`);
-  const reader = new FileReader();
-  reader.onerror = () => showError(t('ui_replay_error', [String(reader.error)], `Could not read this input: ${reader.error}`));
-  reader.onload = () => {
-    const text = String(reader.result || '');
-    const size = file.size >= 1e6 ? `${(file.size / 1e6).toFixed(1)} MB` : `${Math.ceil(file.size / 1e3)} kB`;
-    ui.fileInfo.textContent = `${cleanText(file.name, 200)} (${size})`;
-    if (detect(text) === 'page') {
-      // A saved page: show it for editing, the status and headers still have to be given.
-      harText = null;
-      ui.input.value = text;
-    } else {
-      // Reports and HARs are kept off the textarea: a 100 MB textarea freezes the tab.
-      harText = text;
-      harName = cleanText(file.name, 200);
-      ui.input.value = '';
-    }
-    // Let the "reading" state paint before the engine blocks the thread.
-    setTimeout(diagnoseInput, 0);
-  };
-  reader.readAsText(file);
+  let text;
+  let kind;
+  try {
+    text = file.size <= SNIFF_PARSE_LIMIT ? await file.text() : null;
+    kind = detect(text ?? await file.slice(0, 65536).text());
+    if (kind !== 'har' && text === null) text = await file.text();
+  } catch (err) {
+    showError(t('ui_replay_error', [String(err)], `Could not read this input: ${err}`));
+    return;
+  }
+  const size = file.size >= 1e6 ? `${(file.size / 1e6).toFixed(1)} MB` : `${Math.ceil(file.size / 1e3)} kB`;
+  ui.fileInfo.textContent = `${cleanText(file.name, 200)} (${size})`;
+  ui.detected.textContent = t(`ui_replay_detected_${kind}`, [], DETECTED_EN[kind]);
+  ui.detected.hidden = false;
+  if (kind === 'har') {
+    harText = null;
+    harName = cleanText(file.name, 200);
+    ui.input.value = '';
+    scanHar(file, false);
+    return;
+  }
+  harBlob = null;
+  if (kind === 'page') {
+    // A saved page: show it for editing, the status and headers still have to be given.
+    harText = null;
+    ui.input.value = text;
+  } else {
+    // Reports are kept off the textarea like HARs.
+    harText = text;
+    harName = cleanText(file.name, 200);
+    ui.input.value = '';
+  }
+  diagnoseInput();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,7 +521,10 @@ function buildForm() {
   ui.result = e('section', { class: 'result', id: 'result', 'aria-live': 'polite', hidden: true });
   ui.input.addEventListener('input', () => {
     // Typing replaces a dropped file.
-    if (ui.input.value) harText = null;
+    if (ui.input.value) {
+      harText = null;
+      harBlob = null;
+    }
   });
 
   const form = e('form', { class: 'input-form', id: 'form' },
@@ -426,7 +552,9 @@ function buildForm() {
             for (const k of ['input', 'status', 'headers', 'url']) ui[k].value = '';
             ui.file.value = '';
             ui.fileInfo.textContent = '';
+            stopScan(false);
             harText = null;
+            harBlob = null;
             ui.detected.hidden = true;
             clear(ui.result);
             ui.result.hidden = true;
@@ -468,6 +596,7 @@ function wireDrop() {
       if (text) {
         ui.input.value = text;
         harText = null;
+        harBlob = null;
         diagnoseInput();
       }
     }
@@ -487,10 +616,10 @@ async function main() {
   wireDrop();
   setRoot('loading');
   try {
-    const gd = await import('./pkg/worker/gateway_doctor_worker.js');
-    await gd.default({ module_or_path: api.runtime.getURL('pkg/worker/gateway_doctor_worker_bg.wasm') });
-    ({ diagnose, replayReport, diagnoseHar } = gd);
-  } catch (err) {
+    const gd = await import('./pkg/replay/gateway_doctor_replay.js');
+    await gd.default({ module_or_path: api.runtime.getURL('pkg/replay/gateway_doctor_replay_bg.wasm') });
+    ({ diagnosePage: diagnose, replayReportText: replayReport } = gd);
+  } catch (/** @type {any} */ err) {
     showError(t('ui_replay_engine_failed', [String((err && err.message) || err)], `The diagnosis engine could not be loaded: ${(err && err.message) || err}`));
     return;
   }

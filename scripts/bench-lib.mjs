@@ -1,225 +1,23 @@
 // Shared by the benchmark (scripts/bench.sh), the JS baseline generator and the JS parity /
-// baseline tests: a TOML reader for the subset our data files use, the fixture and real-page
-// corpus loaders, and the wasm loader for Node.
-//
-// Plain ES module, no npm dependencies: it runs before `npm ci` has happened and in CI.
+// baseline tests: the fixture and real-page corpus loaders (case.toml read with smol-toml) and
+// the wasm loader for Node.
 
 import fs from 'node:fs';
+import { parse as parseTomlText } from 'smol-toml';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // ---------------------------------------------------------------------------------------------
-// TOML (subset): comments, [table], [a.b], [[array.of.tables]], dotted and quoted keys, basic /
-// literal / multi-line strings, integers (dec/hex/underscores), floats, booleans, arrays
-// (multi-line, nested), inline tables. Dates are returned as strings. Anything else throws
-// with the line number, so a file using an unsupported feature fails loudly instead of
-// being read wrong.
+// TOML: the fixtures' case.toml files, read with smol-toml (a devDependency, installed by `make
+// setup`'s `npm ci` before any reader runs). A parse error names the file.
 
 export function parseToml(src, name = 'toml') {
-  let i = 0;
-  const root = {};
-  let cur = root;
-  const fail = (msg) => {
-    const line = src.slice(0, i).split('\n').length;
-    throw new Error(`${name}:${line}: ${msg}`);
-  };
-  const skipWs = () => { while (i < src.length && (src[i] === ' ' || src[i] === '\t')) i++; };
-  const skipWsNlComments = () => {
-    for (;;) {
-      skipWs();
-      if (src[i] === '#') { while (i < src.length && src[i] !== '\n') i++; }
-      else if (src[i] === '\n' || src[i] === '\r') i++;
-      else return;
-    }
-  };
-  const endOfLine = () => {
-    skipWs();
-    if (src[i] === '#') while (i < src.length && src[i] !== '\n') i++;
-    if (src[i] === '\r') i++;
-    if (i < src.length && src[i] !== '\n') fail(`expected end of line, found ${JSON.stringify(src[i])}`);
-    i++;
-  };
-  const bareKey = () => {
-    const m = /^[A-Za-z0-9_-]+/.exec(src.slice(i, i + 256));
-    if (!m) fail('expected a key');
-    i += m[0].length;
-    return m[0];
-  };
-  const key = () => {
-    const parts = [];
-    for (;;) {
-      skipWs();
-      if (src[i] === '"') parts.push(basicString());
-      else if (src[i] === "'") parts.push(literalString());
-      else parts.push(bareKey());
-      skipWs();
-      if (src[i] === '.') { i++; continue; }
-      return parts;
-    }
-  };
-  const ESC = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', '"': '"', '\\': '\\' };
-  const basicString = () => {
-    if (src.startsWith('"""', i)) {
-      i += 3;
-      if (src[i] === '\r') i++;
-      if (src[i] === '\n') i++;
-      let out = '';
-      for (;;) {
-        if (i >= src.length) fail('unterminated """ string');
-        if (src.startsWith('"""', i) && !src.startsWith('""""', i)) { i += 3; return out; }
-        if (src[i] === '\\') {
-          // Line-ending backslash trims the newline and leading whitespace.
-          if (/^\\[ \t]*\r?\n/.test(src.slice(i, i + 64))) {
-            i++;
-            while (/[ \t\r\n]/.test(src[i])) i++;
-            continue;
-          }
-          out += escape();
-          continue;
-        }
-        out += src[i++];
-      }
-    }
-    i++;
-    let out = '';
-    for (;;) {
-      if (i >= src.length || src[i] === '\n') fail('unterminated string');
-      if (src[i] === '"') { i++; return out; }
-      if (src[i] === '\\') { out += escape(); continue; }
-      out += src[i++];
-    }
-  };
-  const escape = () => {
-    i++;
-    const c = src[i++];
-    if (c in ESC) return ESC[c];
-    if (c === 'u' || c === 'U') {
-      const n = c === 'u' ? 4 : 8;
-      const hex = src.slice(i, i + n);
-      if (!/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== n) fail(`bad \\${c} escape`);
-      i += n;
-      return String.fromCodePoint(parseInt(hex, 16));
-    }
-    return fail(`bad escape \\${c}`);
-  };
-  const literalString = () => {
-    if (src.startsWith("'''", i)) {
-      i += 3;
-      if (src[i] === '\r') i++;
-      if (src[i] === '\n') i++;
-      const end = src.indexOf("'''", i);
-      if (end < 0) fail("unterminated ''' string");
-      let stop = end;
-      while (src[stop + 3] === "'") stop++; // up to two quotes may end the content
-      const s = src.slice(i, stop);
-      i = stop + 3;
-      return s;
-    }
-    i++;
-    const end = src.indexOf("'", i);
-    const nl = src.indexOf('\n', i);
-    if (end < 0 || (nl >= 0 && nl < end)) fail('unterminated literal string');
-    const s = src.slice(i, end);
-    i = end + 1;
-    return s;
-  };
-  const value = () => {
-    skipWs();
-    const c = src[i];
-    if (c === '"') return basicString();
-    if (c === "'") return literalString();
-    if (c === '[') {
-      i++;
-      const arr = [];
-      for (;;) {
-        skipWsNlComments();
-        if (src[i] === ']') { i++; return arr; }
-        arr.push(value());
-        skipWsNlComments();
-        if (src[i] === ',') { i++; continue; }
-        if (src[i] === ']') { i++; return arr; }
-        fail('expected , or ] in array');
-      }
-    }
-    if (c === '{') {
-      i++;
-      const obj = {};
-      skipWs();
-      if (src[i] === '}') { i++; return obj; }
-      for (;;) {
-        const k = key();
-        skipWs();
-        if (src[i] !== '=') fail('expected = in inline table');
-        i++;
-        setPath(obj, k, value());
-        skipWs();
-        if (src[i] === ',') { i++; skipWs(); continue; }
-        if (src[i] === '}') { i++; return obj; }
-        fail('expected , or } in inline table');
-      }
-    }
-    const m = /^[^ \t\r\n,\]}#]+/.exec(src.slice(i, i + 128));
-    if (!m) fail('expected a value');
-    const tok = m[0];
-    i += tok.length;
-    if (tok === 'true') return true;
-    if (tok === 'false') return false;
-    if (/^[+-]?(0|[1-9](_?\d)*)$/.test(tok)) return Number(tok.replace(/_/g, ''));
-    if (/^0x[0-9A-Fa-f_]+$/.test(tok)) return parseInt(tok.slice(2).replace(/_/g, ''), 16);
-    if (/^[+-]?\d[\d_]*(\.\d[\d_]*)?([eE][+-]?\d+)?$/.test(tok)) return Number(tok.replace(/_/g, ''));
-    if (/^\d{4}-\d{2}-\d{2}/.test(tok)) return tok; // dates stay strings
-    return fail(`unsupported value ${JSON.stringify(tok)}`);
-  };
-  const setPath = (obj, parts, v) => {
-    let o = obj;
-    for (const p of parts.slice(0, -1)) {
-      if (o[p] === undefined) o[p] = {};
-      o = o[p];
-      if (typeof o !== 'object' || Array.isArray(o)) fail(`key ${parts.join('.')} is not a table`);
-    }
-    const last = parts[parts.length - 1];
-    if (Object.prototype.hasOwnProperty.call(o, last)) fail(`duplicate key ${parts.join('.')}`);
-    o[last] = v;
-  };
-  const tablePath = (parts, arrayOfTables) => {
-    let o = root;
-    parts.forEach((p, n) => {
-      const last = n === parts.length - 1;
-      if (last && arrayOfTables) {
-        if (o[p] === undefined) o[p] = [];
-        if (!Array.isArray(o[p])) fail(`${parts.join('.')} is not an array of tables`);
-        const t = {};
-        o[p].push(t);
-        o = t;
-        return;
-      }
-      if (o[p] === undefined) o[p] = {};
-      o = Array.isArray(o[p]) ? o[p][o[p].length - 1] : o[p];
-    });
-    return o;
-  };
-
-  for (;;) {
-    skipWsNlComments();
-    if (i >= src.length) return root;
-    if (src[i] === '[') {
-      const aot = src[i + 1] === '[';
-      i += aot ? 2 : 1;
-      const k = key();
-      if (!src.startsWith(aot ? ']]' : ']', i)) fail('expected ] after table name');
-      i += aot ? 2 : 1;
-      cur = tablePath(k, aot);
-      endOfLine();
-      continue;
-    }
-    const k = key();
-    skipWs();
-    if (src[i] !== '=') fail('expected =');
-    i++;
-    setPath(cur, k, value());
-    endOfLine();
+  try {
+    return parseTomlText(src);
+  } catch (e) {
+    throw new Error(`${name}: ${e.message}`);
   }
 }
 

@@ -81,7 +81,9 @@ function extensionFiles() {
   // The wasm-pack output is git-ignored on purpose, so add it explicitly: each module's glue
   // and .wasm from extension/pkg/<module>/ (scripts/build-wasm.sh). The service worker's
   // module must be there; any other module built beside it ships too.
-  for (const f of ['pkg/worker/gateway_doctor_worker.js', 'pkg/worker/gateway_doctor_worker_bg.wasm']) {
+  for (const f of ['pkg/worker/gateway_doctor_worker.js', 'pkg/worker/gateway_doctor_worker_bg.wasm',
+    // The replay page's own module (crates/replay), loaded by replay.js and replay-worker.js.
+    'pkg/replay/gateway_doctor_replay.js', 'pkg/replay/gateway_doctor_replay_bg.wasm']) {
     if (!fs.existsSync(path.join(EXT, f))) die(`extension/${f} is missing: run scripts/build-wasm.sh (make build) first`);
   }
   const pkg = path.join(EXT, 'pkg');

@@ -1,3 +1,4 @@
+// @ts-check
 // Remedy executors. They run in the background (service worker / event page), not in the popup,
 // so that an action keeps going after the popup closes — which it does the moment the visitor
 // clicks into the page.
@@ -115,6 +116,9 @@ export function supportsOriginScopedCache(bd = api.browsingData) {
  * Runs one remedy for `tabId`. `remedy` is the diagnosis' remedy object (or its id for the
  * built-in ones); `options` carries popup choices (`confirmed`, `first_delay_s`, `outcome` for
  * copy actions…). Never throws: failures come back as `{outcome: 'failed', message}`.
+ * @param {number} tabId
+ * @param {any} remedy
+ * @param {Record<string, any>} [options]
  */
 export async function handleAction(tabId, remedy, options = {}) {
   const opts = options && typeof options === 'object' ? options : {};
@@ -155,7 +159,7 @@ export async function handleAction(tabId, remedy, options = {}) {
           message: msg('ui_action_unknown', 'This remedy has nothing to run; follow its steps.'),
         };
     }
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     result = {
       outcome: 'failed',
       message: msg('ui_action_failed', `That did not work: ${e && e.message ? e.message : e}`,
@@ -572,7 +576,7 @@ async function checkSite(url) {
     // The body is not needed; free the connection.
     try { await res.body?.cancel(); } catch { /* ignore */ }
     return { status: res.status, error: null, finalUrl: res.url || null };
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     return { status: null, error: String((e && e.message) || e).slice(0, 200), finalUrl: null };
   } finally {
     clearTimeout(t);

@@ -1,3 +1,4 @@
+// @ts-check
 // Issue 17 part 1: a page that loads (200) but whose own backend fails. The page's first-party
 // `fetch`/`XMLHttpRequest` calls (webRequest type `xmlhttprequest` in Chrome and Firefox) that
 // answer 5xx or fail on the network are counted per page load; the tab is flagged only when it
@@ -88,6 +89,7 @@ export function displayPath(url) {
  * What one finished request means: `{kind: 'failure', status|net_error}` (5xx or a network
  * error worth diagnosing), `{kind: 'success'}` (below 400: the call worked) or
  * `{kind: 'ignore'}` (4xx, aborted, blocked by an extension).
+ * @param {{statusCode?: number, error?: string | null}} [details]
  */
 export function classify({ statusCode, error } = {}) {
   if (error !== undefined && error !== null) {

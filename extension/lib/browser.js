@@ -1,3 +1,4 @@
+// @ts-check
 // The ONE place that picks the WebExtension namespace.
 //
 // Firefox exposes promise-based `browser.*` (and a `chrome.*` alias with callbacks in older
@@ -6,9 +7,11 @@
 // https://developer.mozilla.org/docs/Mozilla/Add-ons/WebExtensions/Chrome_incompatibilities
 
 /* global browser, chrome */
-export const api = (typeof browser !== 'undefined' && browser && browser.runtime)
+// Typed as WebExtensionApi (extension/types/browser.d.ts): chrome's shape plus Firefox's extras,
+// which only code behind `isFirefox` calls.
+export const api = /** @type {WebExtensionApi} */ ((typeof browser !== 'undefined' && browser && browser.runtime)
   ? browser
-  : chrome;
+  : chrome);
 
 /** `true` in Firefox (which reports `tabId: -1` on some webRequest events, NS_ERROR_* errors). */
 export const isFirefox = typeof browser !== 'undefined' && !!(browser && browser.runtime) &&

@@ -1,3 +1,4 @@
+// @ts-check
 // The ONE place that turns webRequest event details into an `Observation` (src/model.rs).
 // Pure functions only, so node unit tests cover them without a browser.
 //
@@ -248,7 +249,7 @@ export async function readPage(cap, waitMs = 0) {
   // Parsed is enough (the text is what matters, not images or styles): wait for
   // DOMContentLoaded, which a slow synchronous script in the page also holds up.
   if (waitMs > 0 && document.readyState === 'loading') {
-    await new Promise((resolve) => {
+    await new Promise(/** @param {(v?: unknown) => void} resolve */ (resolve) => {
       const t = setTimeout(resolve, waitMs);
       document.addEventListener('DOMContentLoaded', () => { clearTimeout(t); resolve(); }, { once: true });
     });

@@ -1,3 +1,4 @@
+// @ts-check
 // The ONE typed message protocol between the extension's pages (popup, options, replay) and the
 // background. Every request is `{type, ...fields}`; every response is `{ok: true, ...}` or
 // `{ok: false, error: string}`. The background validates each request with `validateRequest`

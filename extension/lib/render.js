@@ -1,3 +1,4 @@
+// @ts-check
 // Safe rendering for the extension's pages, plus the popup's view model.
 //
 // Everything a failing page controls (title, body excerpt, header values, evidence details,
@@ -68,6 +69,9 @@ export function h(doc, tag, props = {}, ...children) {
  * A labelled checkbox (`<div class="check"><input><label>[<p note>]</div>`), as the popup's
  * report switches and the options page use it. `id` is the input's id; the note, when given,
  * gets the id `${id}-${noteSuffix}` and describes the input for screen readers.
+ * @param {Document} doc
+ * @param {{id: string, checked: boolean, label: string, note?: string | null, noteSuffix?: string,
+ *   noteClass?: string, onChange: (checked: boolean) => unknown}} opts
  */
 export function checkbox(doc, { id, checked, label, note, noteSuffix = 'hint', noteClass = 'small muted hint', onChange }) {
   const noteId = `${id}-${noteSuffix}`;
@@ -164,6 +168,8 @@ export const FAULT_EN = {
 /**
  * The popup's view model: everything the popup shows, as plain data, so it is testable in node.
  * `t(id, args, fallback)` translates; `owner` shows the owner remedies.
+ * @param {Partial<import('./state.js').TabState> | null} state (replay.js passes one without tabId)
+ * @param {{owner?: boolean, t?: (id: string, args: unknown[], fallback: string) => string}} [opts]
  */
 export function popupModel(state, { owner = false, t = (id, a, f) => f } = {}) {
   if (state && state.expired) {

@@ -1,3 +1,4 @@
+// @ts-check
 // Auto-retry: the pure schedule logic (no browser API here, so node --test covers all of it).
 //
 // Chrome's own auto-reload (components/error_page/.../net_error_auto_reloader.cc) only retries
@@ -104,10 +105,35 @@ export function schedule(maxAttempts = DEFAULT_MAX_ATTEMPTS, opts = {}) {
 }
 
 /**
+ * One auto-retry's record, kept in the tab's state (`TabState.retry`).
+ * @typedef {Object} Retry
+ * @property {boolean} active
+ * @property {string} url
+ * @property {string} method
+ * @property {number} attempt
+ * @property {number} max_attempts
+ * @property {number | null} next_at
+ * @property {number} delay_s
+ * @property {number | null} retry_after_s
+ * @property {number | null} first_delay_s
+ * @property {number} started_at
+ * @property {number | null} ended_at
+ * @property {number | null} last_status
+ * @property {string | null} last_error
+ * @property {string | null} last_verdict
+ * @property {string | null} redirected_to
+ * @property {number | null} reloaded_at
+ * @property {string | null} outcome
+ * @property {string} [remedy_id]
+ * @property {boolean} [notify]
+ */
+
+/**
  * Starts a retry for a failed load. Throws an Error whose message is the refusal reason id
  * when the load must not be retried.
  * @param {{observation, diagnosis, now: number, firstDelayS?: number, maxAttempts?: number}} p
  */
+/** @returns {Retry} */
 export function startRetry({ observation, diagnosis, now, firstDelayS = null, maxAttempts }) {
   const refusal = retryRefusal(observation);
   if (refusal) throw new Error(refusal);

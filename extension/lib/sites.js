@@ -1,3 +1,4 @@
+// @ts-check
 // Per-site settings and site access (issue 17 part 2).
 //
 //   - The "don't diagnose" list: host names the visitor asked Gateway Doctor to leave alone,

@@ -1,3 +1,4 @@
+// @ts-check
 // Per-tab state and per-site failure history, kept in `storage.session` so that it survives the
 // service worker being stopped (issue 6 item 4) but never touches disk or outlives the browser
 // session. Everything here is bounded (issue 6 item 3, issue 13 item 3):
@@ -17,6 +18,30 @@
 
 import { api } from './browser.js';
 import { MSG } from './protocol.js';
+
+/**
+ * @typedef {Engine.Diagnosis} Diagnosis (extension/types/engine.d.ts)
+ * @typedef {Engine.Observation} Observation
+ * @typedef {Engine.BodySummary} BodySummary
+ * @typedef {import('./retry.js').Retry} Retry
+ */
+/**
+ * One `tab:<id>` entry: what the popup and the report need of the tab's last failure.
+ * @typedef {Object} TabState
+ * @property {number} tabId
+ * @property {string | null} [url]
+ * @property {string} [at]
+ * @property {boolean} [expired]
+ * @property {string} [requestId]
+ * @property {Observation} [observation]
+ * @property {Diagnosis} [diagnosis]
+ * @property {BodySummary | null} [body]
+ * @property {Retry | null} [retry]
+ * @property {Array<{id: string, outcome: string, at: string}>} [tried]
+ * @property {any} [api] the page's failing API calls (lib/api-watch.js)
+ * @property {any} [timing]
+ * @property {boolean} [partial]
+ */
 
 export const MAX_TRIED = 20;
 export const MAX_SITES = 200;
@@ -38,6 +63,12 @@ const STATS_KEY = 'stats';
 const INDEX_KEY = 'tab-index';
 const tabKey = (tabId) => `tab:${tabId}`;
 
+/**
+ * storage.session holds this module's own JSON entries; @types/chrome types what `get` reads as
+ * `unknown`, the shapes are the typedefs above and are checked where they are built.
+ * @returns {{ get(keys: string | string[] | null): Promise<Record<string, any>>,
+ *   set(items: Record<string, unknown>): Promise<void>, remove(keys: string | string[]): Promise<void> }}
+ */
 function store() {
   return api.storage.session;
 }
@@ -74,11 +105,14 @@ export function expiredState(state, now = Date.now()) {
   return { tabId: state.tabId, url: state.url || null, expired: true, at: new Date(now).toISOString() };
 }
 
-/** The tab's state, or null. */
+/**
+ * The tab's state, or null.
+ * @returns {Promise<TabState | null>}
+ */
 export async function getTabState(tabId) {
   const key = tabKey(tabId);
   const got = await store().get(key);
-  return got[key] || null;
+  return /** @type {TabState | undefined} */ (got[key]) || null;
 }
 
 // Every write of `tab:` entries and of the index goes through one chain inside this worker
@@ -208,6 +242,8 @@ export function notifyStateChanged(tabId) {
  * `fn(current|null) -> next|null|undefined`; null deletes the entry, undefined keeps it as is.
  * Resolves to the stored state (or null). `fn` runs inside the write chain: it must not call
  * another function of this module that writes (that would wait for itself).
+ * @param {number} tabId
+ * @param {(cur: TabState | null) => TabState | null | undefined | Promise<TabState | null | undefined>} fn
  */
 export function updateTabState(tabId, fn) {
   return serial(async () => {
@@ -236,7 +272,10 @@ export function clearTabState(tabId) {
   return serial(() => removeTab(tabId));
 }
 
-/** All tab states (for resuming retries and tests). */
+/**
+ * All tab states (for resuming retries and tests).
+ * @returns {Promise<TabState[]>}
+ */
 export async function allTabStates() {
   const all = await store().get(null);
   return Object.entries(all)
