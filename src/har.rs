@@ -75,15 +75,23 @@ pub struct Select {
 /// brings into the WASM build.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Timings {
+    #[serde(serialize_with = "crate::model::opt_f32_shortest")]
     pub blocked: Option<f32>,
+    #[serde(serialize_with = "crate::model::opt_f32_shortest")]
     pub dns: Option<f32>,
+    #[serde(serialize_with = "crate::model::opt_f32_shortest")]
     pub connect: Option<f32>,
     /// HAR's `ssl`.
+    #[serde(serialize_with = "crate::model::opt_f32_shortest")]
     pub tls: Option<f32>,
+    #[serde(serialize_with = "crate::model::opt_f32_shortest")]
     pub send: Option<f32>,
+    #[serde(serialize_with = "crate::model::opt_f32_shortest")]
     pub wait: Option<f32>,
+    #[serde(serialize_with = "crate::model::opt_f32_shortest")]
     pub receive: Option<f32>,
     /// The entry's `time`.
+    #[serde(serialize_with = "crate::model::opt_f32_shortest")]
     pub total: Option<f32>,
 }
 
@@ -223,10 +231,16 @@ pub fn row_for(item: &HarItem, all: bool) -> Option<HarRow> {
     )
 }
 
+/// Whether `sel` selects the item, without diagnosing it (a caller that only counts the rows
+/// beyond those it shows, like the replay page's capped table).
+pub fn selects(item: &HarItem, sel: Select) -> bool {
+    let doc_xhr = item.class != ResourceClass::Other;
+    (item.failed || sel.successful) && (doc_xhr || sel.other_types)
+}
+
 /// The row for an item if `sel` selects it.
 pub fn select(item: &HarItem, sel: Select) -> Option<HarRow> {
-    let doc_xhr = item.class != ResourceClass::Other;
-    if !(item.failed || sel.successful) || !(doc_xhr || sel.other_types) {
+    if !selects(item, sel) {
         return None;
     }
     let o = &item.observation;

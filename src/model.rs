@@ -116,8 +116,10 @@ pub enum Fault {
 /// message, and a diagnosis renders dozens of messages for its remedies.
 pub type Text = std::borrow::Cow<'static, str>;
 
-/// A translatable message: `id` is a key in `extension/_locales/*/messages.json`, `args` fill
-/// its `$1`…`$9` placeholders, `text` is the English rendering (for the CLI and as fallback).
+/// A translatable message: `id` is a key in `extension/_locales/<lang>/messages.json`, `args`
+/// fill its `$1`…`$9` placeholders, `text` is the English rendering (for the CLI and as
+/// fallback). (No glob in the path: this text goes into the generated .d.ts as a `/** */`
+/// comment, which a `*` followed by `/` would end.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Message {
@@ -228,6 +230,7 @@ pub struct Diagnosis {
     pub code: Option<u32>,
     pub fault: Fault,
     /// 0–1.
+    #[serde(serialize_with = "f32_shortest")]
     pub confidence: f32,
     pub title: Message,
     pub summary: Message,
@@ -239,4 +242,45 @@ pub struct Diagnosis {
     /// Crate version and signature data version that produced this diagnosis.
     pub engine_version: String,
     pub signatures_version: String,
+}
+
+/// Serialises an `f32` as the `f64` that has the same shortest decimal form (0.94, not
+/// 0.9399999976158142). serde_json already prints an f32 that way, but serde-wasm-bindgen hands
+/// JS the f32's exact value as a JS number, so the WASM module's diagnosis and the CLI's JSON
+/// would disagree (tests/js/parity.test.mjs) and stored shapes would change. Applied to every
+/// serialised f32 (`#[serde(serialize_with = "…")]`); the CLI's output is unchanged.
+pub fn f32_shortest<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(shortest_f64(*v))
+}
+
+/// [`f32_shortest`] for an optional value (`None` stays `None`).
+pub fn opt_f32_shortest<S: serde::Serializer>(v: &Option<f32>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_some(&shortest_f64(*v)),
+        None => s.serialize_none(),
+    }
+}
+
+fn shortest_f64(v: f32) -> f64 {
+    // f32's Display is its shortest round-tripping form; non-finite values have no JSON form
+    // either way and are left to the serializer.
+    if v.is_finite() {
+        v.to_string().parse().unwrap_or(f64::from(v))
+    } else {
+        f64::from(v)
+    }
+}
+
+#[cfg(test)]
+mod f32_tests {
+    #[test]
+    fn f32_serialises_as_its_shortest_decimal() {
+        // The f64 nearest to 0.94f32 is 0.9399999976158142; JS must see 0.94.
+        assert_eq!(super::shortest_f64(0.94), 0.94);
+        assert_eq!(super::shortest_f64(1.0), 1.0);
+        assert_eq!(super::shortest_f64(123.456), 123.456);
+        let mut out = Vec::new();
+        super::f32_shortest(&0.94, &mut serde_json::Serializer::new(&mut out)).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "0.94");
+    }
 }

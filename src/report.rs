@@ -310,7 +310,8 @@ pub struct RecordedDiagnosis {
     pub title: String,
     #[serde(default, deserialize_with = "nullable")]
     pub title_id: String,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "nullable",
+        serialize_with = "crate::model::f32_shortest")]
     pub confidence: f32,
 }
 
