@@ -95,17 +95,5 @@ pub fn body_summary(body: &str) -> Result<JsValue, JsValue> {
     to_js(&report::body_summary(body))
 }
 
-/// `replayReport(reportJson) -> {diagnosis, recorded, recorded_versions, agrees,
-/// differences}`: today's engine on what the report carries, compared with its diagnosis.
-#[wasm_bindgen(js_name = replayReport, unchecked_return_type = "Replay")]
-pub fn replay_report(report_json: &str) -> Result<JsValue, JsValue> {
-    to_js(&report::replay_json(report_json).map_err(js_error)?)
-}
-
-/// `diagnoseHar(harText, all) -> [{index, url, method, status, net_error, resource_type,
-/// started_at, diagnosis}]`: the failed document/XHR entries (all of them with `all`), parsed
-/// by the same streaming parser as the CLI.
-#[wasm_bindgen(js_name = diagnoseHar)]
-pub fn diagnose_har(har_text: &str, all: bool) -> Result<JsValue, JsValue> {
-    to_js(&gateway_doctor::har::diagnose_str(har_text, all).map_err(js_error)?)
-}
+// The replay page's functions (replayReport, diagnoseHar) live in its own module
+// (crates/replay); nothing the service worker or popup loads calls them.
