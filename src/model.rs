@@ -118,8 +118,8 @@ pub type Text = std::borrow::Cow<'static, str>;
 
 /// A translatable message: `id` is a key in `extension/_locales/<lang>/messages.json`, `args`
 /// fill its `$1`…`$9` placeholders, `text` is the English rendering (for the CLI and as
-/// fallback). (No glob in the path: this text goes into the generated .d.ts as a `/** */`
-/// comment, which a `*` followed by `/` would end.)
+/// fallback). (No glob in the path: this text goes into the generated .d.ts as a block
+/// comment, which a star followed by a slash would end.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Message {

@@ -107,21 +107,23 @@ test('WASM diagnose() rejects malformed observations with an Error and keeps ser
   assert.equal(d.kind, 'server_error');
 });
 
-test('WASM remedies: shared by diagnoses with the same plan, frozen, and rendered for each page', { skip: !pkgPresent && 'extension/pkg absent (make build)' }, async () => {
+test('WASM remedies: each diagnosis owns its remedies, rendered for each page', { skip: !pkgPresent && 'extension/pkg absent (make build)' }, async () => {
+  // The module used to hand out the remedies of recent plans as shared, frozen objects (a
+  // cache in the old src/wasm.rs); crates/worker converts every result afresh through
+  // serde-wasm-bindgen, so what matters now is that no state leaks from one call to the next.
   const wasm = await loadWasm();
   const obs = (host) => ({ url: `https://${host}/x`, status: 502, headers: [{ name: 'server', value: 'nginx' }], body: '<center>nginx</center>' });
   const a = wasm.diagnose(obs('a.example'));
   const b = wasm.diagnose(obs('a.example'));
-  // Same plan: the very same (frozen) remedies; the diagnosis around them is the caller's own.
   assert.ok(a.remedies.length > 3);
-  assert.equal(a.remedies, b.remedies);
+  assert.deepEqual(a.remedies, b.remedies);
   assert.notEqual(a, b);
   a.tabId = 3;
+  a.remedies[0].title.text = 'changed';
+  a.remedies.push({});
   assert.equal(b.tabId, undefined);
-  const frozen = (v) => v === null || typeof v !== 'object' || (Object.isFrozen(v) && Object.values(v).every(frozen));
-  assert.ok(frozen(a.remedies), 'remedies not deeply frozen');
-  assert.throws(() => { a.remedies[0].title.text = 'changed'; }, TypeError);
-  assert.throws(() => a.remedies.push({}), TypeError);
+  assert.notEqual(b.remedies[0].title.text, 'changed');
+  assert.deepEqual(wasm.diagnose(obs('a.example')).remedies, b.remedies);
   // `remedies` keeps its place among the keys, as in the native JSON.
   const keys = Object.keys(b);
   assert.equal(keys[keys.indexOf('remedies') + 1], 'engine_version', keys.join());

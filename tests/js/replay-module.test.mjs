@@ -12,8 +12,8 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { PKG_DIR, loadFixtures, loadCorpus, cliArgs, findCli } from '../../scripts/bench-lib.mjs';
 
-const GLUE = path.join(PKG_DIR, 'replay', 'gateway_doctor_replay.js');
-const WASM = path.join(PKG_DIR, 'replay', 'gateway_doctor_replay_bg.wasm');
+const GLUE = path.join(PKG_DIR, '..', 'replay', 'gateway_doctor_replay.js');
+const WASM = path.join(PKG_DIR, '..', 'replay', 'gateway_doctor_replay_bg.wasm');
 
 test('diagnosePage() of the replay module equals the native CLI on every fixture and corpus page', async () => {
   assert.ok(fs.existsSync(GLUE) && fs.existsSync(WASM), `${GLUE} missing: run 'make build'`);
