@@ -236,7 +236,10 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueKeys<V> {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("an object of messages")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Self::Value, A::Error> {
                 let mut out = BTreeMap::new();
                 while let Some((k, v)) = m.next_entry::<String, V>()? {
                     if out.contains_key(&k) {

@@ -44,7 +44,6 @@ impl Bad {
     pub fn under(self, key: &'static str) -> Self {
         self.within(Seg::Key(key))
     }
-
 }
 
 impl fmt::Display for Bad {

@@ -15,8 +15,8 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::model::{nullable, 
-    Diagnosis, Evidence, EvidenceSource, Fault, Header, Kind, Observation, RequestId,
+use crate::model::{
+    nullable, Diagnosis, Evidence, EvidenceSource, Fault, Header, Kind, Observation, RequestId,
 };
 use crate::{Error, Result};
 
@@ -310,8 +310,11 @@ pub struct RecordedDiagnosis {
     pub title: String,
     #[serde(default, deserialize_with = "nullable")]
     pub title_id: String,
-    #[serde(default, deserialize_with = "nullable",
-        serialize_with = "crate::model::f32_shortest")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        serialize_with = "crate::model::f32_shortest"
+    )]
     pub confidence: f32,
 }
 

@@ -26,7 +26,10 @@ fn run_stdin(args: &[&str], input: &[u8]) -> Output {
 }
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+    format!(
+        "{}/tests/fixtures/{name}",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
+    )
 }
 
 fn json(o: &Output) -> serde_json::Value {

@@ -37,7 +37,10 @@ fn write_tmp(name: &str, content: impl AsRef<[u8]>) -> String {
 }
 
 fn fixture(path: &str) -> String {
-    format!("{}/tests/{path}", concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+    format!(
+        "{}/tests/{path}",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
+    )
 }
 
 /// Exit 2, one line on stderr containing `needle`, nothing on stdout, no panic.

@@ -19,7 +19,10 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/har/{name}", concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+    format!(
+        "{}/tests/har/{name}",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
+    )
 }
 
 fn tmp(name: &str) -> PathBuf {
