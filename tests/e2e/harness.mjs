@@ -193,6 +193,17 @@ export async function launch({ extension = true, headless, args = [], zoo: zooOp
     }
   };
 
+  // Playwright announces the worker when its target exists, before its module has run: the
+  // static imports still load, and no webRequest listener is registered yet. A navigation in that
+  // window is invisible to the extension (the browser dispatches events only to listeners it
+  // knows), so the first step of a fresh browser lost its badge now and then on a loaded 2-core
+  // CI machine. A visitor's first failing page comes long after the install; tests wait for the
+  // module body (which sets gdDebug and registers every listener in one synchronous run).
+  if (extension) {
+    await waitFor(() => h.sw(() => typeof globalThis.gdDebug === 'object' && chrome.webRequest.onCompleted.hasListeners()),
+      { what: 'the extension\'s listeners registered', timeout: 20_000 });
+  }
+
   /** Stops the extension's service worker (CDP ServiceWorker.stopAllWorkers), as Chrome does when idle. */
   h.stopWorker = async () => {
     const stopped = waitRunning('stopped');
