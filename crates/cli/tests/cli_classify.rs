@@ -1,10 +1,12 @@
 //! `gateway-doctor classify`, run as the built binary.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gateway-doctor"));
+    let mut c = common::exe();
     c.arg("classify");
     c
 }
@@ -26,33 +28,16 @@ fn run_stdin(args: &[&str], input: &[u8]) -> Output {
 }
 
 fn fixture(name: &str) -> String {
-    format!(
-        "{}/tests/fixtures/{name}",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
-    )
+    common::repo_tests(&format!("fixtures/{name}"))
 }
 
 fn json(o: &Output) -> serde_json::Value {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "stderr: {}", common::stderr(o));
     serde_json::from_slice(&o.stdout).expect("stdout is JSON")
 }
 
-/// Exit 2 with exactly one line on stderr, never a panic.
 fn assert_bad_input(o: &Output, needle: &str) {
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "stdout: {}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(err.trim_end().lines().count(), 1, "stderr: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(err.contains(needle), "stderr {err:?} lacks {needle:?}");
+    common::assert_bad_input(o, &[needle]);
 }
 
 #[test]

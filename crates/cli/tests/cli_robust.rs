@@ -2,56 +2,25 @@
 //! per-command help, and the HAR shapes other tools write (byte-order mark, JSONP, private
 //! fields of any shape), run as the built binary.
 
+mod common;
+
 use std::ffi::OsStr;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::{run, stderr, stdout, tmp, write_tmp};
+
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gateway-doctor"))
-}
-
-fn run<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    bin().args(args).output().expect("run gateway-doctor")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_robust");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn write_tmp(name: &str, content: impl AsRef<[u8]>) -> String {
-    let p = tmp(name);
-    std::fs::write(&p, content).unwrap();
-    p.to_string_lossy().into_owned()
+    common::exe()
 }
 
 fn fixture(path: &str) -> String {
-    format!(
-        "{}/tests/{path}",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
-    )
+    common::repo_tests(path)
 }
 
-/// Exit 2, one line on stderr containing `needle`, nothing on stdout, no panic.
 fn assert_bad_input(o: &Output, needle: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
-    assert_eq!(err.lines().count(), 1, "one line: {err:?}");
-    assert!(err.starts_with("gateway-doctor: "), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(err.contains(needle), "stderr {err:?} lacks {needle:?}");
-    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
+    common::assert_bad_input(o, &[needle]);
 }
 
 fn os(b: &[u8]) -> &OsStr {

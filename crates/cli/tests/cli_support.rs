@@ -4,60 +4,24 @@
 #[path = "../../../tests/har/gen.rs"]
 mod gen;
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::{Command, Output};
 
+use common::{assert_bad_input, stderr, stdout, tmp, write_tmp};
 use gateway_doctor::report::{self, RecordedDiagnosis, ReportInput};
 use gateway_doctor::{Header, Observation};
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gateway-doctor"))
+    common::exe()
 }
 
 fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run gateway-doctor")
+    common::run(args)
 }
 
 fn fixture(name: &str) -> String {
-    format!(
-        "{}/tests/har/{name}",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
-    )
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_support");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn write_tmp(name: &str, content: impl AsRef<[u8]>) -> String {
-    let p = tmp(name);
-    std::fs::write(&p, content).unwrap();
-    p.to_string_lossy().into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Exit 2 with exactly one line on stderr that contains every needle.
-fn assert_bad_input(o: &Output, needles: &[&str]) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
-    assert_eq!(err.lines().count(), 1, "one line: {err:?}");
-    assert!(err.starts_with("gateway-doctor: "), "{err}");
-    for n in needles {
-        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
-    }
-    assert!(!err.contains("panicked"));
-    // Nothing half-written: a table header or `[` before the error would make `--json`
-    // output unparseable.
-    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
+    common::repo_tests(&format!("har/{name}"))
 }
 
 /// The table's rows (the lines that start with an entry number), without their detail lines.
