@@ -18,11 +18,8 @@
 //! empty path) and does not try to be the WHATWG parser (no URL parser in the WASM build, see
 //! `report::redact_url`).
 
-use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use std::fmt;
-
-use crate::model::nullable;
 
 /// Backoff after the first delay, in seconds (attempt 1, 2, …); the last value repeats.
 pub const BACKOFF_S: [u32; 5] = [5, 10, 30, 60, 300];
@@ -112,38 +109,33 @@ pub enum RetryOutcome {
 ///
 /// It lives in `storage.session`, so a worker that starts after a stopped one reads what the
 /// old one wrote: the field names and the JSON shape are the ones the JavaScript schedule
-/// wrote before this module existed (every field present, `null` for nothing). Reading is
-/// lenient for the same reason: a missing field takes its default, `null` reads as absent.
+/// wrote before this module existed (every field present, `null` for nothing). Every version
+/// of it wrote the fields that are not `Option`s; an `Option` missing from an older record
+/// (`last_verdict`, `redirected_to`, `reloaded_at` came later) reads as `None`, and `notify`
+/// (later too) as `false`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[cfg_attr(feature = "ts", tsify(missing_as_null))]
-#[serde(default)]
 pub struct Retry {
     /// A check is scheduled.
-    #[serde(deserialize_with = "nullable")]
     pub active: bool,
     /// The URL being watched (the failed page's URL).
-    #[serde(deserialize_with = "nullable")]
     pub url: String,
     /// Always `GET`: only GETs are retried (no form re-posting).
-    #[serde(deserialize_with = "nullable")]
     pub method: String,
     /// Checks done so far.
-    #[serde(deserialize_with = "nullable")]
     pub attempt: u32,
     /// The cap on checks.
-    #[serde(deserialize_with = "nullable")]
     pub max_attempts: u32,
     /// Epoch ms of the next check (the popup's countdown reads this); `null` once ended.
     pub next_at: Option<u64>,
     /// The delay that led to `next_at`, in seconds (for display and debugging).
-    pub delay_s: Option<u32>,
+    pub delay_s: u32,
     /// What the server or page asked for, after clamping to [`MIN_DELAY_S`]..[`MAX_DELAY_S`].
     pub retry_after_s: Option<u32>,
     /// The first delay the caller chose (the popup's test hook), when it chose one.
     pub first_delay_s: Option<u32>,
     /// Epoch ms. Also tells this retry from a newer one that replaced it during a check.
-    #[serde(deserialize_with = "nullable")]
     pub started_at: u64,
     pub ended_at: Option<u64>,
     /// Status of the last check; `null` before the first one and after a network error.
@@ -156,10 +148,10 @@ pub struct Retry {
     pub reloaded_at: Option<u64>,
     pub outcome: Option<RetryOutcome>,
     /// The remedy id that started it; outcomes that arrive later are recorded under it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remedy_id: Option<String>,
     /// A desktop notification is wanted when the site is back ("Tell me when it's back").
-    #[serde(deserialize_with = "nullable")]
+    #[serde(default)]
     pub notify: bool,
 }
 
@@ -172,7 +164,7 @@ impl Default for Retry {
             attempt: 0,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             next_at: None,
-            delay_s: None,
+            delay_s: BACKOFF_S[0],
             retry_after_s: None,
             first_delay_s: None,
             started_at: 0,
@@ -189,61 +181,69 @@ impl Default for Retry {
     }
 }
 
-/// The load a retry would repeat: [`refusal`]'s input.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
-#[serde(default)]
-pub struct RetryTarget {
-    #[serde(deserialize_with = "nullable")]
-    pub url: String,
-    /// Absent for a plain navigation, which is a GET.
-    pub method: Option<String>,
-}
-
 /// [`start`]'s input: the failed load, what the diagnosis and the visitor's click asked for.
 ///
-/// The three wishes (`retry_after_s`, `first_delay_s`, `max_attempts`) come from a stored
-/// diagnosis and from the popup's message, so anything that is not a positive number reads as
-/// "no wish" instead of failing the click.
+/// The three wishes (`retry_after_s`, `first_delay_s`, `max_attempts`) are JS numbers from a
+/// stored diagnosis and the popup's message: one that is not a positive number once rounded
+/// (0, negative, NaN, infinite) is no wish, and the default applies.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
-#[serde(default)]
+#[cfg_attr(feature = "ts", tsify(missing_as_null))]
 pub struct RetryStart {
-    #[serde(deserialize_with = "nullable")]
     pub url: String,
+    /// Absent for a plain navigation, which is a GET.
+    #[serde(default)]
     pub method: Option<String>,
     /// The diagnosis' Retry-After (the header, or the page's "try again in N s").
-    #[serde(deserialize_with = "lenient_pos_int")]
-    #[cfg_attr(feature = "ts", tsify(type = "number | null"))]
-    pub retry_after_s: Option<u32>,
+    #[serde(default)]
+    pub retry_after_s: Option<f64>,
     /// The caller's first delay (the popup's `?retry_first_delay_s=` test hook).
-    #[serde(deserialize_with = "lenient_pos_int")]
-    #[cfg_attr(feature = "ts", tsify(type = "number | null"))]
-    pub first_delay_s: Option<u32>,
-    #[serde(deserialize_with = "lenient_pos_int")]
-    #[cfg_attr(feature = "ts", tsify(type = "number | null"))]
-    pub max_attempts: Option<u32>,
+    #[serde(default)]
+    pub first_delay_s: Option<f64>,
+    #[serde(default)]
+    pub max_attempts: Option<f64>,
     /// Epoch ms.
-    #[serde(deserialize_with = "nullable")]
     pub now: u64,
+    #[serde(default)]
     pub remedy_id: Option<String>,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(default)]
     pub notify: bool,
+}
+
+/// [`start`]'s answer across the WASM boundary: `{retry}` or `{refused}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum RetryStarted {
+    // Boxed: a refusal need not carry a record's worth of bytes (clippy::large_enum_variant).
+    Retry(Box<Retry>),
+    Refused(RetryRefusal),
+}
+
+impl From<Result<Retry, RetryRefusal>> for RetryStarted {
+    fn from(r: Result<Retry, RetryRefusal>) -> Self {
+        match r {
+            Ok(retry) => RetryStarted::Retry(Box::new(retry)),
+            Err(refusal) => RetryStarted::Refused(refusal),
+        }
+    }
 }
 
 /// What one quiet check (a fetch without cookies that follows redirects) came back with.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
-#[serde(default)]
+#[cfg_attr(feature = "ts", tsify(missing_as_null))]
 pub struct RetryCheck {
     /// HTTP status; absent on a network error.
+    #[serde(default)]
     pub status: Option<u16>,
     /// The network error's message, when there was one.
+    #[serde(default)]
     pub error: Option<String>,
     /// Where the redirects ended (`Response.url`); absent means no redirect.
+    #[serde(default)]
     pub final_url: Option<String>,
     /// Epoch ms when the check finished.
-    #[serde(deserialize_with = "nullable")]
     pub now: u64,
 }
 
@@ -268,59 +268,12 @@ pub struct WakePlan {
     pub alarm_when: u64,
 }
 
-/// A JS number as a positive whole number, the way the old `posInt` read one: rounded, and
-/// `None` for zero, negatives, NaN, infinities and anything that is not a number.
-fn pos_int(v: f64) -> Option<u32> {
-    let r = v.round();
+/// A JS number as a positive whole number, the way the JS schedule's `posInt` read one:
+/// rounded, and `None` for zero, negatives, NaN and infinities.
+fn pos_int(v: Option<f64>) -> Option<u32> {
+    let r = v?.round();
     // `as` saturates, so a huge wish becomes u32::MAX and is clamped by its user.
     (r.is_finite() && r > 0.0).then_some(r as u32)
-}
-
-/// Deserialises any value into [`pos_int`]'s answer; never fails (see [`RetryStart`]).
-fn lenient_pos_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Option<u32>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("any value (a positive number is used)")
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(pos_int(v))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(pos_int(v as f64))
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(pos_int(v as f64))
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_bytes<E>(self, _: &[u8]) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(V)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-    }
-    d.deserialize_any(V)
 }
 
 /// An http(s) URL as far as the retry decisions compare it.
@@ -421,12 +374,11 @@ fn http(url: &str) -> Option<HttpUrl> {
 
 /// May this load be retried automatically? Only idempotent GETs over http(s): a missing method
 /// is a plain navigation, which is a GET; re-sending a POST could buy something twice.
-pub fn refusal(target: &RetryTarget) -> Option<RetryRefusal> {
-    let method = target.method.as_deref().unwrap_or("GET");
-    if !method.eq_ignore_ascii_case("GET") {
+pub fn refusal(url: &str, method: Option<&str>) -> Option<RetryRefusal> {
+    if !method.unwrap_or("GET").eq_ignore_ascii_case("GET") {
         return Some(RetryRefusal::NotGet);
     }
-    match parse(&target.url) {
+    match parse(url) {
         Parsed::Http(_) => None,
         Parsed::OtherScheme => Some(RetryRefusal::BadScheme),
         Parsed::Invalid => Some(RetryRefusal::NoUrl),
@@ -464,17 +416,15 @@ pub fn schedule(
 /// Starts a retry for a failed load, its first check scheduled; the refusal when the load must
 /// not be retried (see [`refusal`]).
 pub fn start(req: &RetryStart) -> Result<Retry, RetryRefusal> {
-    if let Some(r) = refusal(&RetryTarget {
-        url: req.url.clone(),
-        method: req.method.clone(),
-    }) {
+    if let Some(r) = refusal(&req.url, req.method.as_deref()) {
         return Err(r);
     }
-    let cap = req
-        .max_attempts
+    let retry_after_s = pos_int(req.retry_after_s);
+    let first_delay_s = pos_int(req.first_delay_s);
+    let cap = pos_int(req.max_attempts)
         .unwrap_or(DEFAULT_MAX_ATTEMPTS)
         .clamp(1, MAX_ATTEMPTS_CAP);
-    let delay = delay_for(0, req.retry_after_s, req.first_delay_s);
+    let delay = delay_for(0, retry_after_s, first_delay_s);
     Ok(Retry {
         active: true,
         url: req.url.clone(),
@@ -482,9 +432,9 @@ pub fn start(req: &RetryStart) -> Result<Retry, RetryRefusal> {
         attempt: 0,
         max_attempts: cap,
         next_at: Some(req.now + u64::from(delay) * 1000),
-        delay_s: Some(delay),
-        retry_after_s: req.retry_after_s.map(|s| s.clamp(MIN_DELAY_S, MAX_DELAY_S)),
-        first_delay_s: req.first_delay_s,
+        delay_s: delay,
+        retry_after_s: retry_after_s.map(|s| s.clamp(MIN_DELAY_S, MAX_DELAY_S)),
+        first_delay_s,
         started_at: req.now,
         remedy_id: req.remedy_id.clone(),
         notify: req.notify,
@@ -576,7 +526,7 @@ pub fn after_check(retry: &Retry, check: &RetryCheck) -> Retry {
     }
     let delay = delay_for(attempt, retry.retry_after_s, retry.first_delay_s);
     next.next_at = Some(check.now + u64::from(delay) * 1000);
-    next.delay_s = Some(delay);
+    next.delay_s = delay;
     next
 }
 
@@ -645,8 +595,8 @@ mod tests {
         start(&RetryStart {
             url: URL.into(),
             method: Some("GET".into()),
-            retry_after_s,
-            max_attempts,
+            retry_after_s: retry_after_s.map(f64::from),
+            max_attempts: max_attempts.map(f64::from),
             now: 0,
             ..Default::default()
         })
@@ -697,31 +647,49 @@ mod tests {
     /// not a positive number is "no wish" (the default applies), never a failed click.
     #[test]
     fn wishes_that_are_not_positive_numbers_are_ignored() {
-        let rows: &[(&str, Option<u32>)] = &[
-            ("2", Some(2)),
-            ("2.4", Some(2)),
-            ("2.5", Some(3)),
-            ("0", None),
-            ("0.4", None),
-            ("-3", None),
-            ("\"7\"", None),
-            ("true", None),
-            ("null", None),
-            ("[3]", None),
-            ("{\"s\": 3}", None),
-            ("1e12", Some(u32::MAX)),
+        let rows: &[(f64, Option<u32>)] = &[
+            (2.0, Some(2)),
+            (2.4, Some(2)),
+            (2.5, Some(3)),
+            (0.0, None),
+            (0.4, None),
+            (-3.0, None),
+            (f64::NAN, None),
+            (f64::INFINITY, None),
+            (f64::NEG_INFINITY, None),
+            // Saturates, then each user clamps it.
+            (1e12, Some(u32::MAX)),
         ];
-        for (json, want) in rows {
-            let text = format!("{{\"url\": \"{URL}\", \"first_delay_s\": {json}, \"now\": 0}}");
-            let req: RetryStart = serde_json::from_str(&text).unwrap();
-            assert_eq!(req.first_delay_s, *want, "first_delay_s: {json}");
+        for (v, want) in rows {
+            assert_eq!(pos_int(Some(*v)), *want, "{v}");
         }
-        let req: RetryStart = serde_json::from_str(&format!("{{\"url\": \"{URL}\"}}")).unwrap();
+        assert_eq!(pos_int(None), None);
+        let text = format!("{{\"url\": \"{URL}\", \"now\": 0}}");
+        let req: RetryStart = serde_json::from_str(&text).unwrap();
+        let r = start(&req).unwrap();
         assert_eq!(
-            start(&req).unwrap().next_at,
-            Some(5000),
+            (r.next_at, r.max_attempts),
+            (Some(5000), 8),
             "absent wishes: the defaults"
         );
+        let nan = RetryStart {
+            url: URL.into(),
+            retry_after_s: Some(f64::NAN),
+            first_delay_s: Some(-2.0),
+            max_attempts: Some(0.0),
+            ..Default::default()
+        };
+        let r = start(&nan).unwrap();
+        assert_eq!(
+            (r.next_at, r.max_attempts),
+            (Some(5000), 8),
+            "no wishes: the defaults"
+        );
+        assert_eq!((r.retry_after_s, r.first_delay_s), (None, None));
+        // A wish that is not a number at all is a caller's bug, refused with the field named.
+        let text = format!("{{\"url\": \"{URL}\", \"now\": 0, \"first_delay_s\": \"7\"}}");
+        let err = serde_json::from_str::<RetryStart>(&text).unwrap_err();
+        assert!(err.to_string().contains("invalid type: string"), "{err}");
     }
 
     /// The cap: default 8, what the caller asks for within 1..=50.
@@ -744,7 +712,7 @@ mod tests {
     fn start_records_the_schedule() {
         let r = start(&RetryStart {
             url: URL.into(),
-            retry_after_s: Some(2),
+            retry_after_s: Some(2.0),
             now: 1000,
             remedy_id: Some("wait_and_retry".into()),
             notify: true,
@@ -753,7 +721,7 @@ mod tests {
         .unwrap();
         assert!(r.active);
         assert_eq!(r.method, "GET");
-        assert_eq!((r.attempt, r.next_at, r.delay_s), (0, Some(3000), Some(2)));
+        assert_eq!((r.attempt, r.next_at, r.delay_s), (0, Some(3000), 2));
         assert_eq!((r.started_at, r.ended_at, r.outcome), (1000, None, None));
         assert_eq!(r.remedy_id.as_deref(), Some("wait_and_retry"));
         assert!(r.notify);
@@ -780,11 +748,7 @@ mod tests {
             (None, "HTTP://A.example/", None),
         ];
         for (method, url, want) in rows {
-            let t = RetryTarget {
-                url: (*url).into(),
-                method: method.map(Into::into),
-            };
-            assert_eq!(refusal(&t), *want, "{method:?} {url}");
+            assert_eq!(refusal(url, *method), *want, "{method:?} {url}");
         }
         let post = RetryStart {
             url: URL.into(),
@@ -1107,8 +1071,7 @@ mod tests {
         let older: Retry = serde_json::from_value(serde_json::json!({
             "active": true, "url": URL, "method": "GET", "attempt": 0, "max_attempts": 3,
             "next_at": 5000, "delay_s": 5, "retry_after_s": null, "started_at": 0,
-            "ended_at": null, "last_status": null, "last_error": null, "outcome": null,
-            "notify": null
+            "ended_at": null, "last_status": null, "last_error": null, "outcome": null
         }))
         .unwrap();
         assert_eq!(
