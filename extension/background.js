@@ -14,7 +14,8 @@
 //   the milliseconds between onBeforeRequest and onCompleted.
 // - No script is injected into healthy pages: the page is read only for responses ≥ 400.
 
-import init, * as gd from './pkg/worker/gateway_doctor_worker.js';
+import * as gd from './pkg/worker/gateway_doctor_worker.js';
+import { engine } from './lib/engine.js';
 import { api, browserTag, platformOs, t } from './lib/browser.js';
 import {
   isWatchedRequest, isDownload, effectiveError, fromResponse, fromError, needsBody, isHealthy, withBody,
@@ -45,7 +46,9 @@ const debug = {
 };
 globalThis.gdDebug = debug;
 
-const ready = init({ module_or_path: api.runtime.getURL('pkg/worker/gateway_doctor_worker_bg.wasm') });
+// Started now, at the worker's start, so that the first event rarely waits for it. lib/actions.js
+// awaits the same instantiation (lib/engine.js) before its auto-retry decisions.
+const ready = engine();
 // An unhandled rejection here would be reported once per listener; log it once instead.
 ready.catch((e) => console.error('Gateway Doctor: WASM engine failed to load', e));
 

@@ -480,7 +480,7 @@ function updateDynamic() {
 }
 
 /**
- * Why the last check could not tell (lib/retry.js classifyCheck): it was answered by another
+ * Why the last check could not tell (the engine's retry::classify): it was answered by another
  * site, or by a 4xx meant for a visitor without cookies. Null when the last check was clear.
  */
 function unclearNote(r) {

@@ -25,6 +25,7 @@ pub mod model;
 pub mod normalize;
 pub mod remedies;
 pub mod report;
+pub mod retry;
 pub mod scan;
 pub mod signatures;
 #[cfg(test)]

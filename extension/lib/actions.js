@@ -33,10 +33,8 @@
 
 import { api, isFirefox, t } from './browser.js';
 import { getTabState, updateTabState, allTabStates } from './state.js';
-import {
-  startRetry, afterCheck, stopRetry, isDue, wakePlan, alarmName, tabIdFromAlarm, sameDocument,
-  retryRefusal, reloadNeeded,
-} from './retry.js';
+import { engine } from './engine.js';
+import { alarmName, tabIdFromAlarm } from './retry.js';
 
 /** Remedy ids that are not in a diagnosis' ranked list but the popup may still request. */
 export const EXTRA_REMEDY_IDS = Object.freeze(['sign_out_site', 'copy_report']);
@@ -440,6 +438,13 @@ async function openUrl(url) {
 // ---------------------------------------------------------------------------------------------
 // Auto-retry
 //
+// Every decision about the schedule is the engine's (src/retry.rs, the worker module's `retry*`
+// functions): when to check, what a check says, whether to reload, when to stop. What is here
+// is the wiring around them: waking up, fetching, reloading, storing. Each path into the
+// engine awaits `engine()` first (lib/engine.js): the alarm that wakes a stopped worker, the
+// timer, the popup's messages and resumeRetries() at start-up may all run before the module
+// is instantiated.
+//
 // The schedule lives in `state.retry` (storage.session), never only in memory: Chrome stops an
 // idle service worker after ~30 s and Firefox unloads idle event pages, which would lose a
 // setTimeout. Each wait therefore has two wake-ups:
@@ -464,18 +469,19 @@ function clearWake(tabId) {
 }
 
 async function scheduleWake(tabId, nextAt) {
-  const plan = wakePlan(nextAt, now());
+  const gd = await engine();
+  const plan = gd.retryWakePlan(nextAt, now());
   const old = timers.get(tabId);
   if (old) clearTimeout(old);
   timers.delete(tabId);
-  if (plan.timerMs !== null) {
+  if (plan.timer_ms !== null) {
     timers.set(tabId, setTimeout(() => {
       timers.delete(tabId);
       runRetryCheck(tabId).catch(() => {});
-    }, plan.timerMs));
+    }, plan.timer_ms));
   }
   // Creating an alarm with an existing name replaces it.
-  await api.alarms.create(alarmName(tabId), { when: plan.alarmWhen });
+  await api.alarms.create(alarmName(tabId), { when: plan.alarm_when });
 }
 
 async function beginRetry(tabId, state, remedy, opts) {
@@ -495,33 +501,34 @@ async function beginRetry(tabId, state, remedy, opts) {
     }
     return { outcome: 'retry_running', retry: state.retry };
   }
-  const refusal = retryRefusal(state.observation);
-  if (refusal) {
-    return {
-      outcome: `retry_refused_${refusal}`,
-      message: refusal === 'not_get'
-        ? msg('ui_retry_not_get', 'This page was the answer to a form you sent. Retrying could send it twice, so Gateway Doctor will not retry it automatically.')
-        : msg('ui_retry_impossible', 'This page cannot be retried automatically.'),
-    };
-  }
+  const gd = await engine();
   // The first wait: the server's Retry-After (diagnosis.retry_after_s) wins; else the popup's
   // test hook; else the Chromium-like 5 s. The remedy's own `delay_s` is not used: the core
   // fills in a 30 s default there for its "wait about N seconds" text, which would make the
   // first automatic check slower than the backoff that follows it.
-  const retry = {
-    ...startRetry({
-      observation: state.observation,
-      diagnosis: state.diagnosis,
-      now: now(),
-      firstDelayS: opts.first_delay_s ?? null,
-      maxAttempts: opts.max_attempts,
-    }),
+  const started = gd.retryStart({
+    url: state.observation.url,
+    method: state.observation.method ?? null,
+    retry_after_s: (state.diagnosis && state.diagnosis.retry_after_s) ?? null,
+    first_delay_s: opts.first_delay_s ?? null,
+    max_attempts: opts.max_attempts ?? null,
+    now: now(),
     // A desktop notification when the site is back; only when the visitor asked for it (and
     // the popup got the optional `notifications` permission in that click).
     notify: opts.notify === true,
     // Outcomes that arrive later (recovered, gave up, cancelled) are recorded under this id.
     remedy_id: (remedy && typeof remedy === 'object' && remedy.id) || (typeof remedy === 'string' ? remedy : 'auto_retry'),
-  };
+  });
+  // Only GETs over http(s): re-sending a form could order twice.
+  if ('refused' in started) {
+    return {
+      outcome: `retry_refused_${started.refused}`,
+      message: started.refused === 'not_get'
+        ? msg('ui_retry_not_get', 'This page was the answer to a form you sent. Retrying could send it twice, so Gateway Doctor will not retry it automatically.')
+        : msg('ui_retry_impossible', 'This page cannot be retried automatically.'),
+    };
+  }
+  const { retry } = started;
   await updateTabState(tabId, (cur) => (cur ? { ...cur, retry } : undefined));
   await scheduleWake(tabId, retry.next_at);
   return { outcome: 'retry_started', retry };
@@ -530,11 +537,12 @@ async function beginRetry(tabId, state, remedy, opts) {
 /** CANCEL_RETRY: stops the countdown and records it. */
 export async function cancelRetry(tabId) {
   await clearWake(tabId);
+  const gd = await engine();
   let was = null;
   await updateTabState(tabId, (cur) => {
     if (!cur || !cur.retry || !cur.retry.active) return undefined;
     was = cur.retry;
-    return { ...cur, retry: stopRetry(cur.retry, 'cancelled', now()) };
+    return { ...cur, retry: gd.retryStop(cur.retry, 'cancelled', now()) };
   });
   if (was) await recordTried(tabId, was.remedy_id || 'auto_retry', 'cancelled');
   return { outcome: was ? 'cancelled' : 'not_running' };
@@ -547,7 +555,10 @@ export async function onRetryAlarm(alarm) {
   await runRetryCheck(tabId);
 }
 
-/** At worker start: re-arm every active retry (timers do not survive the worker). */
+/**
+ * At worker start: re-arm every active retry (timers do not survive the worker). scheduleWake
+ * awaits the engine, so this may run before it is ready.
+ */
 export async function resumeRetries() {
   const states = await allTabStates();
   await Promise.all(states.map(async (s) => {
@@ -559,8 +570,8 @@ export async function resumeRetries() {
 /**
  * Fetches the URL like a fresh visitor would: no cookies, no cache. Resolves to
  * `{status, error, finalUrl}`; `finalUrl` is where redirects ended (`Response.url`), which
- * tells "this site answered" from "a login page on another site answered" (retry.js
- * classifyCheck).
+ * tells "this site answered" from "a login page on another site answered" (the engine's
+ * retry::classify, through retryAfterCheck).
  */
 async function checkSite(url) {
   const ctl = new AbortController();
@@ -601,22 +612,23 @@ export async function runRetryCheck(tabId) {
   if (inFlight.has(tabId)) return;
   inFlight.add(tabId);
   try {
+    const gd = await engine();
     const state = await getTabState(tabId);
     const retry = state && state.retry;
     if (!retry || !retry.active) {
       await clearWake(tabId);
       return;
     }
-    if (!isDue(retry, now())) {
+    if (!gd.retryIsDue(retry, now())) {
       await scheduleWake(tabId, retry.next_at);
       return;
     }
     const current = await tabUrl(tabId);
-    if (current === null || (current && !sameDocument(current, retry.url))) {
+    if (current === null || (current && !gd.retrySameDocument(current, retry.url))) {
       // The visitor went elsewhere (or closed the tab): never reload a page they left.
       const outcome = current === null ? 'tab_closed' : 'navigated_away';
       await clearWake(tabId);
-      await updateTabState(tabId, (cur) => (cur ? { ...cur, retry: stopRetry(cur.retry, outcome, now()) } : undefined));
+      await updateTabState(tabId, (cur) => (cur ? { ...cur, retry: gd.retryStop(cur.retry, outcome, now()) } : undefined));
       if (current !== null) await recordTried(tabId, retry.remedy_id || 'auto_retry', outcome);
       return;
     }
@@ -627,7 +639,7 @@ export async function runRetryCheck(tabId) {
       // Cancelled or replaced while we were checking: drop this result.
       if (!cur || !cur.retry || !cur.retry.active || cur.retry.started_at !== retry.started_at) return undefined;
       prev = cur.retry;
-      next = afterCheck(cur.retry, { status, error, finalUrl, now: now() });
+      next = gd.retryAfterCheck(cur.retry, { status, error, final_url: finalUrl, now: now() });
       return { ...cur, retry: next };
     });
     if (!next) return;
@@ -636,7 +648,7 @@ export async function runRetryCheck(tabId) {
     // ends the retry (background.js forgets a tab that loaded fine); a failing one is diagnosed
     // again and keeps this retry, whose next check is already scheduled. It is done once: a
     // tab reloaded into the same 502 at every check is error pages flashing.
-    const reload = reloadNeeded(prev, next);
+    const reload = gd.retryReloadNeeded(prev, next);
     if (next.active) {
       await scheduleWake(tabId, next.next_at);
     } else {

@@ -23,7 +23,7 @@ import { MSG } from './protocol.js';
  * @typedef {Engine.Diagnosis} Diagnosis (extension/types/engine.d.ts)
  * @typedef {Engine.Observation} Observation
  * @typedef {Engine.BodySummary} BodySummary
- * @typedef {import('./retry.js').Retry} Retry
+ * @typedef {Engine.Retry} Retry the auto-retry's record (src/retry.rs)
  */
 /**
  * One `tab:<id>` entry: what the popup and the report need of the tab's last failure.

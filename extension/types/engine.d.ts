@@ -19,4 +19,6 @@ declare namespace Engine {
   type BuiltReport = import('../pkg/worker/gateway_doctor_worker.js').BuiltReport;
   /** What is kept of a page body: `{length, blank, excerpt}`. */
   type BodySummary = import('../pkg/worker/gateway_doctor_worker.js').BodySummary;
+  /** An auto-retry's record: the `retry` field of the tab's state (src/retry.rs). */
+  type Retry = import('../pkg/worker/gateway_doctor_worker.js').Retry;
 }

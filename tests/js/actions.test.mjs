@@ -94,6 +94,12 @@ globalThis.chrome = {
   },
 };
 
+// The auto-retry's decisions are the engine's (lib/engine.js → extension/pkg/worker): the module
+// is instantiated here from its file, so lib/engine.js's init() finds it ready instead of
+// fetching a chrome-extension:// URL. A missing build fails: `make test` builds it first.
+const { PKG_DIR, loadWasm } = await import('../../scripts/bench-lib.mjs');
+assert.ok(await loadWasm(), `${PKG_DIR}: the worker module is missing: run 'make build'`);
+
 const A = await import('../../extension/lib/actions.js');
 const { getTabState } = await import('../../extension/lib/state.js');
 

@@ -43,7 +43,8 @@ test('the extension JavaScript passes tsc --checkJs', () => {
 test('the check catches a misspelled field of a JSDoc-typed object (a retry record)', () => {
   const dir = copyTree();
   try {
-    // `nextAt` is not a field of lib/retry.js's Retry (TabState.retry, via lib/state.js).
+    // `nextAt` is not a field of the engine's Retry (src/retry.rs's tsify declaration in the
+    // generated typings; TabState.retry, via lib/state.js).
     breakLine(dir, 'extension/lib/actions.js', 'await scheduleWake(s.tabId, s.retry.next_at);',
       'await scheduleWake(s.tabId, s.retry.nextAt);');
     const { code, out } = tsc(dir);

@@ -12,6 +12,7 @@
 //! this file only covers the conversion.
 
 use gateway_doctor::report::{self, ReportInput};
+use gateway_doctor::retry;
 use gateway_doctor::{Error, Observation};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -97,3 +98,99 @@ pub fn body_summary(body: &str) -> Result<JsValue, JsValue> {
 
 // The replay page's functions (replayReport, diagnoseHar) live in its own module
 // (crates/replay); nothing the service worker or popup loads calls them.
+
+// --- Auto-retry (lib/actions.js): the schedule's decisions -----------------------------------
+//
+// The service worker keeps the `Retry` record in the tab's state and does the waking, checking
+// and reloading; every decision about the record is one of these calls (gateway_doctor::retry).
+// Clocks are the caller's `Date.now()`.
+
+/// A JS clock value (ms since the epoch) as the core's `u64`; NaN and negatives read as 0 (the
+/// epoch), which every decision treats as "long ago".
+fn ms(v: f64) -> u64 {
+    // `as` saturates and maps NaN to 0.
+    v.round() as u64
+}
+
+/// `retryStart(start) -> {retry} | {refused}`: a new retry with its first check scheduled, or
+/// why this load must not be retried (`not_get`, `no_url`, `bad_scheme`: only GETs over
+/// http(s)).
+#[wasm_bindgen(js_name = retryStart, unchecked_return_type = "RetryStarted")]
+pub fn retry_start(
+    #[wasm_bindgen(unchecked_param_type = "RetryStart")] start: JsValue,
+) -> Result<JsValue, JsValue> {
+    let start: retry::RetryStart = from_js(start, "retry start")?;
+    to_js(&retry::RetryStarted::from(retry::start(&start)))
+}
+
+/// `retryClassify(url, status, finalUrl) -> {verdict, redirected_to}`: what one quiet check
+/// says about the watched page. The worker's check goes through `retryAfterCheck`, which
+/// applies it; on its own it lets the verdicts be tested through the module that ships.
+#[wasm_bindgen(js_name = retryClassify, unchecked_return_type = "CheckVerdict")]
+pub fn retry_classify(
+    url: &str,
+    status: Option<u16>,
+    final_url: Option<String>,
+) -> Result<JsValue, JsValue> {
+    to_js(&retry::classify(url, status, final_url.as_deref()))
+}
+
+/// `retryAfterCheck(retry, {status, error, final_url, now}) -> Retry`: the state after one
+/// check (recovered, scheduled again, or ended at the cap).
+#[wasm_bindgen(js_name = retryAfterCheck, unchecked_return_type = "Retry")]
+pub fn retry_after_check(
+    #[wasm_bindgen(unchecked_param_type = "Retry")] retry: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RetryCheck")] check: JsValue,
+) -> Result<JsValue, JsValue> {
+    let retry: retry::Retry = from_js(retry, "retry")?;
+    let check: retry::RetryCheck = from_js(check, "retry check")?;
+    to_js(&retry::after_check(&retry, &check))
+}
+
+/// `retryReloadNeeded(prev, next) -> boolean`: reload the tab after this check?
+#[wasm_bindgen(js_name = retryReloadNeeded)]
+pub fn retry_reload_needed(
+    #[wasm_bindgen(unchecked_param_type = "Retry | null | undefined")] prev: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Retry | null | undefined")] next: JsValue,
+) -> Result<bool, JsValue> {
+    let prev: Option<retry::Retry> = from_js(prev, "previous retry")?;
+    let next: Option<retry::Retry> = from_js(next, "next retry")?;
+    Ok(retry::reload_needed(prev.as_ref(), next.as_ref()))
+}
+
+/// `retryStop(retry, outcome, now) -> Retry | null`: ends a retry for a reason that is not a
+/// check (cancelled, navigated away, tab closed); `null` stays `null`.
+#[wasm_bindgen(js_name = retryStop, unchecked_return_type = "Retry | null")]
+pub fn retry_stop(
+    #[wasm_bindgen(unchecked_param_type = "Retry | null | undefined")] retry: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RetryOutcome")] outcome: JsValue,
+    now: f64,
+) -> Result<JsValue, JsValue> {
+    let retry: Option<retry::Retry> = from_js(retry, "retry")?;
+    let outcome: retry::RetryOutcome = from_js(outcome, "outcome")?;
+    to_js(&retry.map(|r| retry::stop(&r, outcome, ms(now))))
+}
+
+/// `retryIsDue(retry, now) -> boolean`: is the scheduled check due (a little early counts)?
+#[wasm_bindgen(js_name = retryIsDue)]
+pub fn retry_is_due(
+    #[wasm_bindgen(unchecked_param_type = "Retry | null | undefined")] retry: JsValue,
+    now: f64,
+) -> Result<bool, JsValue> {
+    let retry: Option<retry::Retry> = from_js(retry, "retry")?;
+    Ok(retry::is_due(retry.as_ref(), ms(now)))
+}
+
+/// `retryWakePlan(nextAt, now) -> {timer_ms, alarm_when}`: an in-worker timer for short waits,
+/// and the backstop alarm's time.
+#[wasm_bindgen(js_name = retryWakePlan, unchecked_return_type = "WakePlan")]
+pub fn retry_wake_plan(next_at: f64, now: f64) -> Result<JsValue, JsValue> {
+    to_js(&retry::wake_plan(ms(next_at), ms(now)))
+}
+
+/// `retrySameDocument(a, b) -> boolean`: the same page, the fragment aside (has the visitor
+/// navigated elsewhere?).
+#[wasm_bindgen(js_name = retrySameDocument)]
+pub fn retry_same_document(a: &str, b: &str) -> bool {
+    retry::same_document(a, b)
+}
