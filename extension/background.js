@@ -35,6 +35,7 @@ import {
   handleAction, cancelRetry, onRetryAlarm, resumeRetries, EXTRA_REMEDY_IDS,
 } from './lib/actions.js';
 import { quietSite } from './lib/sites.js';
+import { tabIdFromAlarm } from './lib/retry.js';
 
 // In-memory counters (lost when the worker stops) for the e2e tests: healthy loads handled (no
 // storage write on the healthy path) and how page reads went. Numbers and browser error classes
@@ -807,7 +808,8 @@ api.webNavigation.onErrorOccurred.addListener(guard('webNavigation.onErrorOccurr
 api.tabs.onUpdated.addListener(guard('tabs.onUpdated', onTabUpdated));
 api.tabs.onRemoved.addListener(guard('tabs.onRemoved', onTabRemoved));
 api.alarms.onAlarm.addListener(guard('alarms.onAlarm', async (alarm) => {
-  if (alarm && typeof alarm.name === 'string' && alarm.name.startsWith('retry:')) {
+  // Only our retry alarms (lib/retry.js names them); others are not ours to handle.
+  if (alarm && tabIdFromAlarm(alarm.name) !== null) {
     await ready;
     await onRetryAlarm(alarm);
   }
