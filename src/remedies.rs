@@ -3,7 +3,7 @@
 //! retry delay filled in.
 
 use crate::model::{Action, Audience, Remedy};
-use crate::signatures::{render_message as message, ActionDef, RemedyDef, REMEDIES};
+use crate::signatures::{render as message, ActionDef, MessageDef, RemedyDef, REMEDIES};
 
 /// What a remedy needs to know about the situation it is rendered for.
 #[derive(Debug, Default, Clone, Copy)]
@@ -33,16 +33,16 @@ pub fn render(def: &RemedyDef, ctx: &RemedyContext) -> Option<Remedy> {
         ActionDef::AutoRetry(d) => ctx.retry_s.or(d).unwrap_or(DEFAULT_RETRY_S),
         _ => ctx.retry_s.unwrap_or(DEFAULT_RETRY_S),
     };
-    let args = |id: &str| -> Vec<String> {
-        if id.starts_with("remedy_check_provider_status") {
+    let args = |m: &MessageDef| -> Vec<String> {
+        if m.id.starts_with("remedy_check_provider_status") {
             vec![provider.clone()]
-        } else if id.starts_with("remedy_wait_and_retry") {
+        } else if m.id.starts_with("remedy_wait_and_retry") {
             vec![delay.to_string()]
         } else {
             Vec::new()
         }
     };
-    let mut steps: Vec<_> = def.steps.iter().map(|s| message(s, &args(s))).collect();
+    let mut steps: Vec<_> = def.steps.iter().map(|s| message(*s, &args(s))).collect();
     let known_os = ctx
         .os
         .filter(|os| def.os_steps.iter().any(|(o, _)| o == os));
@@ -50,8 +50,8 @@ pub fn render(def: &RemedyDef, ctx: &RemedyContext) -> Option<Remedy> {
         if known_os.is_none_or(|k| k == *os) {
             for s in list.iter() {
                 // ChromeOS and Android share one step; list it once.
-                if !steps.iter().any(|m| m.id == *s) {
-                    steps.push(message(s, &[]));
+                if !steps.iter().any(|m| m.id == s.id) {
+                    steps.push(message(*s, &[]));
                 }
             }
         }
@@ -94,7 +94,7 @@ pub fn render(def: &RemedyDef, ctx: &RemedyContext) -> Option<Remedy> {
     Some(Remedy {
         id: def.id.into(),
         audience: def.audience,
-        title: message(def.title, &args(def.title)),
+        title: message(def.title, &args(&def.title)),
         steps,
         action,
     })
