@@ -616,9 +616,18 @@ fn main() {
         format!("&[{}]", idx.join(", "))
     };
 
+    // The `type` of every action a rendered remedy can carry (remedies.toml names them as the
+    // JSON does): an OS command to copy is a copy_text action.
+    let mut action_types = BTreeSet::new();
     writeln!(out, "pub static REMEDIES: &[RemedyDef] = &[").unwrap();
     for r in &remedies.remedy {
         let whr = format!("remedies.toml remedy {:?}", r.id);
+        if let Some(a) = &r.action {
+            action_types.insert(a.kind.clone());
+        }
+        if r.os_copy.as_ref().is_some_and(|m| !m.is_empty()) {
+            action_types.insert("copy_text".to_string());
+        }
         let audience = match r.audience.as_str() {
             "visitor" => "Audience::Visitor",
             "owner" => "Audience::Owner",
@@ -724,6 +733,12 @@ fn main() {
         .unwrap();
     }
     writeln!(out, "];").unwrap();
+    writeln!(
+        out,
+        "/// The `type` of every action a rendered remedy can carry (an `Action`'s serde tag).\npub static ACTION_TYPES: &[&str] = &{:?};",
+        action_types.iter().collect::<Vec<_>>()
+    )
+    .unwrap();
 
     // ---- engine globals
     writeln!(out, "pub const BODY_CAP: usize = {};", engine.body_cap).unwrap();

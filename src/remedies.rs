@@ -143,8 +143,8 @@ pub fn ranked(indexes: &[u16], ctx: &RemedyContext) -> Vec<Remedy> {
 
 /// Everything the remedies of one diagnosis depend on: equal plans render equal remedies.
 /// [`crate::classify::diagnose_planned`] returns it unrendered so that the WASM boundary can
-/// reuse the remedies it already handed to JavaScript for the same plan (rendering,
-/// serialising and parsing a dozen remedies was about half of a small page's diagnosis there).
+/// prepare for the remedies it names before they are rendered (crates/worker interns their
+/// built-in strings as JS strings the first time a plan names them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RemedyPlan {
     /// Catalog indexes in ranking order.
@@ -330,5 +330,39 @@ mod tests {
             archive_url("https://h/p@q?x#y").as_deref(),
             Some("https://h/p@q?x")
         );
+    }
+
+    #[test]
+    fn action_types_name_every_action_a_remedy_can_carry() {
+        // The WASM module makes these JS strings once (crates/worker `intern_remedies`); a
+        // type missing here would only be slower there, but the list claims to be complete.
+        let mut seen = std::collections::BTreeSet::new();
+        for def in REMEDIES {
+            for os in [
+                None,
+                Some("win"),
+                Some("mac"),
+                Some("linux"),
+                Some("cros"),
+                Some("android"),
+            ] {
+                let ctx = RemedyContext {
+                    os,
+                    provider: Some(("CDN", "https://www.cloudflarestatus.com/")),
+                    host: Some("example.com"),
+                    url: Some("https://example.com/"),
+                    retry_s: None,
+                };
+                if let Some(action) = render(def, &ctx).and_then(|r| r.action) {
+                    let json = serde_json::to_value(&action).unwrap();
+                    seen.insert(json["type"].as_str().unwrap().to_string());
+                }
+            }
+        }
+        let listed: std::collections::BTreeSet<String> = crate::signatures::ACTION_TYPES
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(seen, listed);
     }
 }
