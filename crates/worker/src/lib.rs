@@ -43,8 +43,8 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 /// immutable: sharing them shares no state between calls.
 ///
 /// Per remedy as plans name it rather than the whole catalog at the first call: interning
-/// all ~450 catalog strings took 5 to 14 ms in a freshly started module (Node), on the path
-/// of a cold worker's first badge; a first plan's dozen remedies are a fraction of that.
+/// all ~480 catalog strings took 5 to 14 ms in a freshly started module (Node), on the path
+/// of a cold worker's first badge; a first plan's dozen remedies cost ~1 ms there.
 fn intern_remedies(indexes: &[u16]) {
     use gateway_doctor::signatures::{ActionDef, ACTION_TYPES, REMEDIES};
     use std::cell::RefCell;
