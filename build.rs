@@ -505,6 +505,17 @@ fn main() {
         }
         id.to_string()
     };
+    // A remedy's messages with their English text resolved here, once: a diagnosis renders
+    // dozens of them, and looking each id up in MESSAGES (a binary search of string compares)
+    // took ~5% of a small page's diagnosis in the WASM module (paired runs).
+    let msg_def = |id: &str, whr: &str| -> String {
+        match en.get(id) {
+            Some(text) => format!("MessageDef {{ id: {id:?}, text: {text:?} }}"),
+            None => fail(format!(
+                "{whr}: message id {id:?} is not in locales/core/en.json"
+            )),
+        }
+    };
 
     let engine: EngineFile = parse(&sig_dir.join("engine.toml"));
     let families: FamiliesFile = parse(&sig_dir.join("families.toml"));
@@ -605,27 +616,32 @@ fn main() {
         format!("&[{}]", idx.join(", "))
     };
 
+    // The `type` of every action a rendered remedy can carry (remedies.toml names them as the
+    // JSON does): an OS command to copy is a copy_text action.
+    let mut action_types = BTreeSet::new();
     writeln!(out, "pub static REMEDIES: &[RemedyDef] = &[").unwrap();
     for r in &remedies.remedy {
         let whr = format!("remedies.toml remedy {:?}", r.id);
+        if let Some(a) = &r.action {
+            action_types.insert(a.kind.clone());
+        }
+        if r.os_copy.as_ref().is_some_and(|m| !m.is_empty()) {
+            action_types.insert("copy_text".to_string());
+        }
         let audience = match r.audience.as_str() {
             "visitor" => "Audience::Visitor",
             "owner" => "Audience::Owner",
             a => fail(format!("{whr}: unknown audience {a:?}")),
         };
-        let title = msg(&r.title, &whr);
-        let steps: Vec<String> = r
-            .steps
-            .iter()
-            .map(|s| format!("{:?}", msg(s, &whr)))
-            .collect();
+        let title = msg_def(&r.title, &whr);
+        let steps: Vec<String> = r.steps.iter().map(|s| msg_def(s, &whr)).collect();
         let mut os_steps = String::new();
         if let Some(m) = &r.os_steps {
             for (os, list) in m {
                 if !OSES.contains(&os.as_str()) {
                     fail(format!("{whr}: unknown os {os:?}"));
                 }
-                let l: Vec<String> = list.iter().map(|s| format!("{:?}", msg(s, &whr))).collect();
+                let l: Vec<String> = list.iter().map(|s| msg_def(s, &whr)).collect();
                 write!(os_steps, "({os:?}, &[{}]), ", l.join(", ")).unwrap();
             }
         }
@@ -710,13 +726,19 @@ fn main() {
         };
         writeln!(
             out,
-            "  RemedyDef {{ id: {:?}, audience: {audience}, title: {title:?}, steps: &[{}], os_steps: &[{os_steps}], os_copy: &[{os_copy}], action: {action} }},",
+            "  RemedyDef {{ id: {:?}, audience: {audience}, title: {title}, steps: &[{}], os_steps: &[{os_steps}], os_copy: &[{os_copy}], action: {action} }},",
             r.id,
             steps.join(", ")
         )
         .unwrap();
     }
     writeln!(out, "];").unwrap();
+    writeln!(
+        out,
+        "/// The `type` of every action a rendered remedy can carry (an `Action`'s serde tag).\npub static ACTION_TYPES: &[&str] = &{:?};",
+        action_types.iter().collect::<Vec<_>>()
+    )
+    .unwrap();
 
     // ---- engine globals
     writeln!(out, "pub const BODY_CAP: usize = {};", engine.body_cap).unwrap();

@@ -10,8 +10,8 @@
 //
 // Timing: each page is classified repeatedly (>= 20 times and >= 10 ms) after a warm-up pass;
 // a page's time is the median of its calls, µs/page percentiles are over pages, MB/s is body
-// bytes over the sum of page times. WASM and the baseline alternate call by call (for their
-// ratio); WASM is timed once more alone (for its latency, see `js`).
+// bytes over the sum of page times. WASM and the baseline are timed each alone, page by page (the
+// goals), and once more interleaved call by call (printed beside them; see timePages).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -112,23 +112,41 @@ const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, M
 
 // Same method as benches/engine.rs: a page's time is the median of its calls (>= 20 calls and
 // >= 10 ms after a warm-up pass); p50/p99 are over pages; MB/s = body bytes / sum of page times.
-// Several engines are timed together, one call each in turn, so that a change in machine load
+// Several engines are timed over the same pages, page by page, so that a change in machine load
 // (the bench machine is shared) hits all of them alike and their ratio stays meaningful.
-function timePages(pages, engines) {
+// `mode`:
+//   'blocks'      (the ratio goal) per page, each engine's calls in a run of their own, the
+//                 engines' order rotating from page to page: every engine is timed alone, as
+//                 the extension runs the engine, and drift is still shared within seconds;
+//   'interleaved' one call of each engine in turn (the figure the README tracked up to
+//                 2026-12-05): a WASM call right after a baseline call pays for the baseline's
+//                 garbage and cache use (p50 41 µs alone, 59 µs interleaved, measured), a state
+//                 the extension never runs in; kept beside the goal for comparison.
+function timePages(pages, engines, mode = 'blocks') {
   const names = Object.keys(engines);
   for (const p of pages) for (const n of names) engines[n](p.observation); // warm-up: JIT, lazy tables
   const acc = Object.fromEntries(names.map((n) => [n, { perPage: [], small: [], results: [], bytes: 0, us: 0 }]));
-  for (const p of pages) {
+  for (const [i, p] of pages.entries()) {
     const len = Buffer.byteLength(p.observation.body ?? '');
     const times = Object.fromEntries(names.map((n) => [n, []]));
     const spent = Object.fromEntries(names.map((n) => [n, 0]));
-    while (names.some((n) => times[n].length < 20 || spent[n] < 10)) {
-      for (const n of names) {
-        const t = performance.now();
-        engines[n](p.observation);
-        const dt = performance.now() - t;
-        times[n].push(dt * 1000);
-        spent[n] += dt;
+    const once = (n) => {
+      const t = performance.now();
+      engines[n](p.observation);
+      const dt = performance.now() - t;
+      times[n].push(dt * 1000);
+      spent[n] += dt;
+    };
+    const enough = (n) => times[n].length >= 20 && spent[n] >= 10;
+    if (mode === 'interleaved') {
+      while (!names.every(enough)) for (const n of names) once(n);
+    } else {
+      const turn = i % names.length;
+      for (const n of [...names.slice(turn), ...names.slice(0, turn)]) {
+        once(n); // the first call after the other engine's run is not counted
+        times[n].length = 0;
+        spent[n] = 0;
+        while (!enough(n)) once(n);
       }
     }
     for (const n of names) {
@@ -196,28 +214,24 @@ async function js() {
   const engines = { js_baseline: baseline.diagnose };
   if (wasm) engines.wasm = wasm.diagnose;
   else console.error("bench: extension/pkg missing: WASM not measured (run 'make build')");
-  const timed = timePages(pages, engines);
+  const timed = timePages(pages, engines, 'blocks');
+  const interleaved = timePages(pages, engines, 'interleaved');
   for (const [name, fn] of Object.entries(engines)) {
     const diffs = compare(name, pages, native, fn);
+    const { results: _, ...mixed } = interleaved[name];
     out[name] = {
       ...timed[name],
+      interleaved: mixed,
       adversarial: timeAdversarial(adv, fn, cap),
       ...(name === 'wasm' ? { wasm_bytes: wasm.wasmBytes } : {}),
       identical_to_native: diffs.length === 0,
       differences: diffs,
     };
   }
-  if (wasm) {
-    // Latency is also timed with WASM alone, as the extension runs it: right after the
-    // baseline's 10-20 ms on the same 64 KB page (its garbage and its use of the caches), a
-    // WASM call took 1.5 to 3x as long (measured). The ratio above stays on the alternating
-    // run, where both engines share that noise; the p99 goal reads this one.
-    const { results, ...alone } = timePages(pages, { wasm: wasm.diagnose }).wasm;
-    out.wasm.alone = alone;
-    console.log(`wasm (timed alone): ${fmt(alone)}`);
-  }
-  if (out.wasm) console.log(`wasm:     ${fmt(out.wasm)}`);
-  console.log(`baseline: ${fmt(out.js_baseline)}`);
+  // The block run times each engine alone on every page (see timePages): its figures are the
+  // goals' (ratio and p99). The interleaved run's are printed beside them.
+  if (out.wasm) console.log(`wasm:     ${fmt(out.wasm)}\n          interleaved with the baseline: ${fmt(out.wasm.interleaved)}`);
+  console.log(`baseline: ${fmt(out.js_baseline)}\n          interleaved with WASM: ${fmt(out.js_baseline.interleaved)}`);
   write('js.json', out);
 }
 
@@ -255,16 +269,18 @@ function summary() {
     const bw = byBucket(wasm);
     const bb = byBucket(base);
     const per = BUCKETS.map(([l]) => `${l}: ${(bb[l].mean_us / bw[l].mean_us).toFixed(2)}x`).join(', ');
-    goal('WASM >= 3x the JS baseline (MB/s over the corpus)', ratio >= 3,
-      `${ratio.toFixed(2)}x (${wasm.mb_s.toFixed(1)} vs ${base.mb_s.toFixed(1)} MB/s); per page by size: ${per}`);
+    const mixed = wasm.interleaved && base.interleaved ? wasm.interleaved.mb_s / base.interleaved.mb_s : null;
+    goal('WASM >= 3x the JS baseline (MB/s over the corpus, each timed alone page by page)', ratio >= 3,
+      `${ratio.toFixed(2)}x (${wasm.mb_s.toFixed(1)} vs ${base.mb_s.toFixed(1)} MB/s); per page by size: ${per}` +
+      (mixed === null ? '' : `; interleaved call by call: ${mixed.toFixed(2)}x`));
   } else {
     goal('WASM >= 3x the JS baseline (MB/s over the corpus)', false, 'not measured (extension/pkg missing)');
   }
-  for (const [label, r, mixed] of [['native', native, null], ['WASM', wasm?.alone ?? wasm, wasm?.alone ? wasm : null]]) {
+  for (const [label, r, mixed] of [['native', native, null], ['WASM', wasm, wasm?.interleaved ?? null]]) {
     if (!r) { goal(`p99 <= 200 µs per page up to 64 KB (${label})`, false, 'not measured'); continue; }
     goal(`p99 <= 200 µs per page up to 64 KB (${label})`, r.us_per_page_p99_le_64k <= 200,
       `${r.us_per_page_p99_le_64k.toFixed(1)} µs (p50 ${r.us_per_page_p50.toFixed(1)} µs, max ${r.us_per_page_max.toFixed(1)} µs)` +
-      (mixed ? `, timed alone; ${mixed.us_per_page_p99_le_64k.toFixed(1)} µs alternating with the baseline` : ''));
+      (mixed ? `, timed alone; ${mixed.us_per_page_p99_le_64k.toFixed(1)} µs interleaved with the baseline` : ''));
   }
   // Linear time on hostile input: growth exponent of the time from 64 KB to the cap
   // (1 = linear, 2 = quadratic), worst over the adversarial inputs.

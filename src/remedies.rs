@@ -3,7 +3,7 @@
 //! retry delay filled in.
 
 use crate::model::{Action, Audience, Remedy};
-use crate::signatures::{render_message as message, ActionDef, RemedyDef, REMEDIES};
+use crate::signatures::{render as message, ActionDef, MessageDef, RemedyDef, REMEDIES};
 
 /// What a remedy needs to know about the situation it is rendered for.
 #[derive(Debug, Default, Clone, Copy)]
@@ -33,16 +33,16 @@ pub fn render(def: &RemedyDef, ctx: &RemedyContext) -> Option<Remedy> {
         ActionDef::AutoRetry(d) => ctx.retry_s.or(d).unwrap_or(DEFAULT_RETRY_S),
         _ => ctx.retry_s.unwrap_or(DEFAULT_RETRY_S),
     };
-    let args = |id: &str| -> Vec<String> {
-        if id.starts_with("remedy_check_provider_status") {
+    let args = |m: &MessageDef| -> Vec<String> {
+        if m.id.starts_with("remedy_check_provider_status") {
             vec![provider.clone()]
-        } else if id.starts_with("remedy_wait_and_retry") {
+        } else if m.id.starts_with("remedy_wait_and_retry") {
             vec![delay.to_string()]
         } else {
             Vec::new()
         }
     };
-    let mut steps: Vec<_> = def.steps.iter().map(|s| message(s, &args(s))).collect();
+    let mut steps: Vec<_> = def.steps.iter().map(|s| message(*s, &args(s))).collect();
     let known_os = ctx
         .os
         .filter(|os| def.os_steps.iter().any(|(o, _)| o == os));
@@ -50,8 +50,8 @@ pub fn render(def: &RemedyDef, ctx: &RemedyContext) -> Option<Remedy> {
         if known_os.is_none_or(|k| k == *os) {
             for s in list.iter() {
                 // ChromeOS and Android share one step; list it once.
-                if !steps.iter().any(|m| m.id == *s) {
-                    steps.push(message(s, &[]));
+                if !steps.iter().any(|m| m.id == s.id) {
+                    steps.push(message(*s, &[]));
                 }
             }
         }
@@ -94,7 +94,7 @@ pub fn render(def: &RemedyDef, ctx: &RemedyContext) -> Option<Remedy> {
     Some(Remedy {
         id: def.id.into(),
         audience: def.audience,
-        title: message(def.title, &args(def.title)),
+        title: message(def.title, &args(&def.title)),
         steps,
         action,
     })
@@ -143,8 +143,8 @@ pub fn ranked(indexes: &[u16], ctx: &RemedyContext) -> Vec<Remedy> {
 
 /// Everything the remedies of one diagnosis depend on: equal plans render equal remedies.
 /// [`crate::classify::diagnose_planned`] returns it unrendered so that the WASM boundary can
-/// reuse the remedies it already handed to JavaScript for the same plan (rendering,
-/// serialising and parsing a dozen remedies was about half of a small page's diagnosis there).
+/// prepare for the remedies it names before they are rendered (crates/worker interns their
+/// built-in strings as JS strings the first time a plan names them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RemedyPlan {
     /// Catalog indexes in ranking order.
@@ -330,5 +330,39 @@ mod tests {
             archive_url("https://h/p@q?x#y").as_deref(),
             Some("https://h/p@q?x")
         );
+    }
+
+    #[test]
+    fn action_types_name_every_action_a_remedy_can_carry() {
+        // The WASM module makes these JS strings once (crates/worker `intern_remedies`); a
+        // type missing here would only be slower there, but the list claims to be complete.
+        let mut seen = std::collections::BTreeSet::new();
+        for def in REMEDIES {
+            for os in [
+                None,
+                Some("win"),
+                Some("mac"),
+                Some("linux"),
+                Some("cros"),
+                Some("android"),
+            ] {
+                let ctx = RemedyContext {
+                    os,
+                    provider: Some(("CDN", "https://www.cloudflarestatus.com/")),
+                    host: Some("example.com"),
+                    url: Some("https://example.com/"),
+                    retry_s: None,
+                };
+                if let Some(action) = render(def, &ctx).and_then(|r| r.action) {
+                    let json = serde_json::to_value(&action).unwrap();
+                    seen.insert(json["type"].as_str().unwrap().to_string());
+                }
+            }
+        }
+        let listed: std::collections::BTreeSet<String> = crate::signatures::ACTION_TYPES
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(seen, listed);
     }
 }

@@ -157,13 +157,20 @@ pub enum ActionDef {
     CopyReport,
 }
 
+/// A built-in message: its id and English text (one of [`MESSAGES`], resolved by build.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageDef {
+    pub id: &'static str,
+    pub text: &'static str,
+}
+
 #[derive(Debug)]
 pub struct RemedyDef {
     pub id: &'static str,
     pub audience: Audience,
-    pub title: &'static str,
-    pub steps: &'static [&'static str],
-    pub os_steps: &'static [(&'static str, &'static [&'static str])],
+    pub title: MessageDef,
+    pub steps: &'static [MessageDef],
+    pub os_steps: &'static [(&'static str, &'static [MessageDef])],
     pub os_copy: &'static [(&'static str, &'static str)],
     pub action: ActionDef,
 }
@@ -181,10 +188,18 @@ pub fn message(id: &str) -> Option<(&'static str, &'static str)> {
 /// Renders a core message with `args`, keeping only as many args as the text uses. Ids and
 /// texts without placeholders borrow the built-in strings.
 pub fn render_message(id: &str, args: &[String]) -> Message {
-    let (id, text): (Text, &'static str) = match message(id) {
-        Some((id, text)) => (Text::Borrowed(id), text),
-        None => (Text::Owned(id.to_string()), ""),
-    };
+    match message(id) {
+        Some((id, text)) => render(MessageDef { id, text }, args),
+        None => render_text(Text::Owned(id.to_string()), "", args),
+    }
+}
+
+/// [`render_message`] for a message whose text is already known (the remedy catalog's).
+pub fn render(m: MessageDef, args: &[String]) -> Message {
+    render_text(Text::Borrowed(m.id), m.text, args)
+}
+
+fn render_text(id: Text, text: &'static str, args: &[String]) -> Message {
     if text.is_empty() {
         return Message {
             text: id.clone(),

@@ -6,7 +6,8 @@
 //! plain objects the CLI's `--json` prints (`None` as `null`, maps as objects), which the
 //! extension stores in `storage.session` and compares as JSON. The TypeScript names in the
 //! signatures (`Observation`, `Diagnosis`, …) are declared by the core's types themselves
-//! (tsify, the core's `ts` feature) into this module's `.d.ts`.
+//! (tsify, the core's `ts` feature) into this module's `.d.ts`. The remedy catalog's strings
+//! are made JS strings once and reused (`intern_remedies`).
 //!
 //! Everything here is a thin shim over the pure core so that native tests cover the logic and
 //! this file only covers the conversion.
@@ -30,6 +31,61 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| js_error(Error::bad_input(format!("cannot convert result: {e}"))))
 }
 
+/// Makes the built-in strings of the remedies at `indexes` (into the catalog) JS strings, once
+/// per remedy for the life of the module.
+///
+/// A diagnosis is mostly catalog text: a page without a body gives ~5 KB of JSON, most of it
+/// a dozen remedies whose ids, message ids and English texts are built-in strings (the core
+/// borrows them, `model::Text`). serde-wasm-bindgen hands every string to
+/// `JsValue::from_str`, which copies and decodes it in JS (one `TextDecoder.decode` per
+/// string: about a third of such a diagnosis, Node profile) unless wasm-bindgen's
+/// `enable-interning` finds it in its intern cache and passes the JS string it holds
+/// (<https://docs.rs/wasm-bindgen/latest/wasm_bindgen/fn.intern.html>). JS strings are
+/// immutable: sharing them shares no state between calls.
+///
+/// Per remedy as plans name it rather than the whole catalog at the first call: interning
+/// all ~480 catalog strings took 5 to 14 ms in a freshly started module (Node), on the path
+/// of a cold worker's first badge; a first plan's dozen remedies cost ~1 ms there.
+fn intern_remedies(indexes: &[u16]) {
+    use gateway_doctor::signatures::{ActionDef, ACTION_TYPES, REMEDIES};
+    use std::cell::RefCell;
+    use wasm_bindgen::intern;
+    thread_local! {
+        /// Whether the catalog entry at each index is interned.
+        static DONE: RefCell<Vec<bool>> = const { RefCell::new(Vec::new()) };
+    }
+    DONE.with_borrow_mut(|done| {
+        if done.is_empty() {
+            done.resize(REMEDIES.len(), false);
+            for t in ACTION_TYPES {
+                intern(t);
+            }
+            intern(gateway_doctor::VERSION);
+            intern(gateway_doctor::signatures::VERSION);
+        }
+        for &i in indexes {
+            let (Some(r), Some(false)) = (REMEDIES.get(i as usize), done.get(i as usize)) else {
+                continue;
+            };
+            done[i as usize] = true;
+            intern(r.id);
+            let os_steps = r.os_steps.iter().flat_map(|(_, steps)| steps.iter());
+            for m in std::iter::once(&r.title).chain(r.steps).chain(os_steps) {
+                intern(m.id);
+                intern(m.text);
+            }
+            for (_, command) in r.os_copy {
+                intern(command);
+            }
+            match r.action {
+                ActionDef::CopyText(text) => _ = intern(text),
+                ActionDef::OpenUrl(url) if !url.contains('{') => _ = intern(url),
+                _ => {}
+            }
+        }
+    });
+}
+
 /// A JS value as `T`; a malformed one is an error naming the field's path
 /// (`observation: headers[0].name: invalid type: …`), never a trap.
 fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
@@ -48,7 +104,11 @@ pub fn diagnose(
     #[wasm_bindgen(unchecked_param_type = "Observation")] observation: JsValue,
 ) -> Result<JsValue, JsValue> {
     let obs: Observation = from_js(observation, "observation")?;
-    to_js(&gateway_doctor::diagnose(&obs))
+    // `gateway_doctor::diagnose`, with the plan's remedies interned before they are rendered.
+    let (mut d, plan) = gateway_doctor::classify::diagnose_planned(&obs);
+    intern_remedies(plan.indexes);
+    d.remedies = plan.render();
+    to_js(&d)
 }
 
 /// The whole remedy catalog (every remedy with its steps), for the extension's help pages.
