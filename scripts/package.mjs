@@ -303,6 +303,9 @@ function writeZip(zipPath, dir, names) {
   fs.writeFileSync(zipPath, Buffer.concat([...locals, cd, end]));
 }
 
+/** Files of the repository's top level that ship in every package, beside extension/'s. */
+const NOTICES = ['LICENSE-MIT', 'LICENSE-APACHE', 'PRIVACY.md'];
+
 // --- main ---------------------------------------------------------------------------------------
 const version = cargoVersion();
 const source = readJson(path.join(ROOT, 'manifest.json'));
@@ -324,6 +327,12 @@ for (const [browser, manifest] of [['chrome', chromeManifest(source, version)],
   for (const rel of files) {
     fs.mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
     fs.copyFileSync(path.join(EXT, rel), path.join(out, rel));
+    shipped.push(rel);
+  }
+  // The licence texts travel with every copy (both licences require their notice in copies of
+  // the software), and the privacy policy the stores link to is in the package a user can unzip.
+  for (const rel of NOTICES) {
+    fs.copyFileSync(path.join(ROOT, rel), path.join(out, rel));
     shipped.push(rel);
   }
   for (const [lang, msgs] of Object.entries(locales)) {

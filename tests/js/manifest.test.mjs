@@ -89,6 +89,17 @@ test('both licence texts of the declared "MIT OR Apache-2.0" are present', () =>
   }
 });
 
+test('both packages carry the licence texts and the privacy policy', () => {
+  // `make build` writes dist/ (make test packages before the JS tests): missing is a failure.
+  for (const browser of ['chrome', 'firefox']) {
+    for (const f of ['LICENSE-MIT', 'LICENSE-APACHE', 'PRIVACY.md']) {
+      const shipped = path.join(repo, 'dist', browser, f);
+      assert.ok(existsSync(shipped), `dist/${browser}/${f} is missing: run \`make build\``);
+      assert.equal(readFileSync(shipped, 'utf8'), read(f), `dist/${browser}/${f} is the repository's`);
+    }
+  }
+});
+
 test('the privacy policy names every permission the manifest asks for', () => {
   const policy = read('PRIVACY.md');
   for (const p of manifest.permissions) {
