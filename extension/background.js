@@ -32,7 +32,7 @@ import {
 } from './lib/state.js';
 import { MSG, validateRequest, isTrustedSender, ok, fail } from './lib/protocol.js';
 import {
-  handleAction, cancelRetry, onRetryAlarm, resumeRetries, EXTRA_REMEDY_IDS,
+  handleAction, cancelRetry, onRetryAlarm, resumeRetries, onNotificationClicked, EXTRA_REMEDY_IDS,
 } from './lib/actions.js';
 import { quietSite } from './lib/sites.js';
 import { tabIdFromAlarm } from './lib/retry.js';
@@ -815,6 +815,19 @@ api.alarms.onAlarm.addListener(guard('alarms.onAlarm', async (alarm) => {
   }
 }));
 api.runtime.onMessage.addListener(onMessage);
+
+// "<host> is back" notifications (lib/actions.js notifyBack): a click shows the tab. The
+// `notifications` permission is optional, so its namespace exists only once it is granted: at a
+// worker start after that (top level, like every listener), or when it is granted while this
+// worker runs (Chrome and Firefox add the namespace to running contexts).
+let watchingNotifications = false;
+function watchNotificationClicks() {
+  if (watchingNotifications || !api.notifications || !api.notifications.onClicked) return;
+  watchingNotifications = true;
+  api.notifications.onClicked.addListener(guard('notifications.onClicked', onNotificationClicked));
+}
+watchNotificationClicks();
+api.permissions.onAdded.addListener(() => watchNotificationClicks());
 
 // Work a stopped worker left unfinished continues on the next start (issue 6 item 4): failures
 // being diagnosed, and auto-retries in progress.

@@ -670,6 +670,32 @@ export async function runRetryCheck(tabId) {
  * back". Never throws, and shows nothing without the optional `notifications` permission (the
  * visitor may have revoked it since). Only the host name and the extension's own icon are in it.
  */
+/** `back:<tabId>:<time>`, the id notifyBack gives its notification. */
+const BACK_ID = /^back:(\d{1,10}):\d+$/;
+
+/**
+ * notifications.onClicked: a click on "<host> is back" shows that tab (and its window), as the
+ * visitor who asked to be told expects; the notification goes. Another extension's or an unknown
+ * id is ignored, and a tab closed meanwhile leaves nothing to show (the notification still goes).
+ */
+export async function onNotificationClicked(id) {
+  const m = BACK_ID.exec(String(id));
+  if (!m) return false;
+  const tabId = Number(m[1]);
+  let shown = false;
+  try {
+    const tab = await api.tabs.update(tabId, { active: true });
+    if (tab && typeof tab.windowId === 'number' && api.windows && api.windows.update) {
+      await api.windows.update(tab.windowId, { focused: true });
+    }
+    shown = true;
+  } catch {
+    // The tab is gone.
+  }
+  try { await api.notifications.clear(id); } catch { /* already closed */ }
+  return shown;
+}
+
 export async function notifyBack(tabId, url) {
   const u = httpOrigin(url);
   if (!u) return false;

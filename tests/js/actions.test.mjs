@@ -38,7 +38,11 @@ globalThis.chrome = {
   },
   tabs: {
     async reload(tabId, props) { record('tabs.reload', tabId, props); },
-    async update(tabId, props) { record('tabs.update', tabId, props); return { id: tabId }; },
+    async update(tabId, props) {
+      record('tabs.update', tabId, props);
+      if (fake.closedTabs?.includes(tabId)) throw new Error(`No tab with id: ${tabId}`);
+      return { id: tabId, windowId: 7 };
+    },
     async get(tabId) {
       if (!fake.tabs.has(tabId)) throw new Error(`No tab with id: ${tabId}`);
       return { id: tabId, url: fake.tabs.get(tabId) };
@@ -55,6 +59,7 @@ globalThis.chrome = {
       if (props.incognito && !fake.incognitoAllowed) throw new Error('Incognito mode is not allowed');
       return { id: 5 };
     },
+    async update(windowId, props) { record('windows.update', windowId, props); return { id: windowId }; },
   },
   extension: { async isAllowedIncognitoAccess() { return fake.incognitoAllowed; } },
   // The optional `notifications` permission: granted only when a test says the visitor agreed.
@@ -63,6 +68,7 @@ globalThis.chrome = {
   },
   notifications: {
     async create(id, opts) { record('notifications.create', id, opts); return id; },
+    async clear(id) { record('notifications.clear', id); return true; },
   },
   // Cookie jar with the browser's keying: (name, domain, path), where a host-only cookie's domain
   // is the bare host and a domain cookie's is ".domain"; setting an expired cookie deletes the
@@ -454,6 +460,39 @@ test('"tell me when it\'s back": one notification naming the host, only when ask
   await A.runRetryCheck(32);
   assert.equal((await getTabState(32)).retry.outcome, 'recovered');
   assert.equal(named('notifications.create').length, 0);
+});
+
+test('a click on the "is back" notification shows its tab and window; other ids are left alone', async () => {
+  reset();
+  fake.granted = ['notifications'];
+  seed(33);
+  fakeFetch([200]);
+  await A.handleAction(33, 'auto_retry', { first_delay_s: 1, notify: true });
+  clock = (await getTabState(33)).retry.next_at;
+  await A.runRetryCheck(33);
+  const [created] = named('notifications.create');
+  assert.ok(created, 'the notification was shown');
+  const before = calls.length;
+  assert.equal(await A.onNotificationClicked(created.args[0]), true);
+  const after = calls.slice(before);
+  assert.deepEqual(after.map((c) => [c.name, ...c.args]), [
+    ['tabs.update', 33, { active: true }],
+    ['windows.update', 7, { focused: true }],
+    ['notifications.clear', created.args[0]],
+  ]);
+
+  // Someone else's notification, or a malformed id: nothing is touched.
+  const n = calls.length;
+  assert.equal(await A.onNotificationClicked('other-extension:33'), false);
+  assert.equal(await A.onNotificationClicked('back:33'), false);
+  assert.equal(calls.length, n);
+
+  // The tab was closed since: nothing to show, the notification still goes.
+  fake.closedTabs = [34];
+  const m = calls.length;
+  assert.equal(await A.onNotificationClicked('back:34:1700000000000'), false);
+  assert.deepEqual(calls.slice(m).map((c) => c.name), ['tabs.update', 'notifications.clear']);
+  fake.closedTabs = [];
 });
 
 test('auto-retry: a check redirected to a login page elsewhere is not "recovered"', async () => {
