@@ -24,6 +24,14 @@ fn fixture(name: &str) -> String {
     common::repo_tests(&format!("har/{name}"))
 }
 
+/// The `peak RSS: N kB` line the CLI writes on stderr when `GATEWAY_DOCTOR_PEAK_RSS` is set, in kB.
+fn peak_rss_kb(err: &str) -> u64 {
+    err.lines()
+        .find_map(|l| l.strip_prefix("peak RSS: "))
+        .and_then(|v| v.trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS line in {err:?}"))
+}
+
 /// The table's rows (the lines that start with an entry number), without their detail lines.
 fn table_rows(out: &str) -> Vec<&str> {
     out.lines()
@@ -302,11 +310,7 @@ fn large_har_streams_with_bounded_memory() {
     let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), g.failed_doc_xhr);
     let err = stderr(&o);
-    let kb: u64 = err
-        .lines()
-        .find_map(|l| l.strip_prefix("peak RSS: "))
-        .and_then(|v| v.trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no peak RSS line in {err:?}"));
+    let kb = peak_rss_kb(&err);
     println!(
         "HAR {:.1} MB, {} entries: peak RSS {:.1} MB (bound {} MB), {:.0} entries/s (debug build)",
         g.bytes as f64 / 1e6,
@@ -367,11 +371,7 @@ fn one_huge_body_streams_with_bounded_memory() {
     let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(rows[0]["status"], 502);
     let err = stderr(&o);
-    let kb: u64 = err
-        .lines()
-        .find_map(|l| l.strip_prefix("peak RSS: "))
-        .and_then(|v| v.trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no peak RSS line in {err:?}"));
+    let kb = peak_rss_kb(&err);
     println!("60 MB body: peak RSS {:.1} MB", kb as f64 / 1024.0);
     assert!(kb < BOUND_KB, "peak RSS {kb} kB for one 60 MB body");
     let _ = std::fs::remove_file(&path);
