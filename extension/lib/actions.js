@@ -665,11 +665,6 @@ export async function runRetryCheck(tabId) {
   }
 }
 
-/**
- * "example.com is back": the desktop notification a visitor asked for with "Tell me when it's
- * back". Never throws, and shows nothing without the optional `notifications` permission (the
- * visitor may have revoked it since). Only the host name and the extension's own icon are in it.
- */
 /** `back:<tabId>:<time>`, the id notifyBack gives its notification. */
 const BACK_ID = /^back:(\d{1,10}):\d+$/;
 
@@ -696,6 +691,11 @@ export async function onNotificationClicked(id) {
   return shown;
 }
 
+/**
+ * "example.com is back": the desktop notification a visitor asked for with "Tell me when it's
+ * back". Never throws, and shows nothing without the optional `notifications` permission (the
+ * visitor may have revoked it since). Only the host name and the extension's own icon are in it.
+ */
 export async function notifyBack(tabId, url) {
   const u = httpOrigin(url);
   if (!u) return false;
