@@ -252,6 +252,9 @@ function byBucket(r) {
   }));
 }
 
+// One name whether it was measured or not: summary.json's readers find the goal by it.
+const RATIO_GOAL = 'WASM >= 3x the JS baseline (MB/s over the corpus, each timed alone page by page)';
+
 function summary() {
   const native = read('native.json');
   const js = fs.existsSync(path.join(OUT, 'js.json')) ? read('js.json') : {};
@@ -270,11 +273,11 @@ function summary() {
     const bb = byBucket(base);
     const per = BUCKETS.map(([l]) => `${l}: ${(bb[l].mean_us / bw[l].mean_us).toFixed(2)}x`).join(', ');
     const mixed = wasm.interleaved && base.interleaved ? wasm.interleaved.mb_s / base.interleaved.mb_s : null;
-    goal('WASM >= 3x the JS baseline (MB/s over the corpus, each timed alone page by page)', ratio >= 3,
+    goal(RATIO_GOAL, ratio >= 3,
       `${ratio.toFixed(2)}x (${wasm.mb_s.toFixed(1)} vs ${base.mb_s.toFixed(1)} MB/s); per page by size: ${per}` +
       (mixed === null ? '' : `; interleaved call by call: ${mixed.toFixed(2)}x`));
   } else {
-    goal('WASM >= 3x the JS baseline (MB/s over the corpus)', false, 'not measured (extension/pkg missing)');
+    goal(RATIO_GOAL, false, 'not measured (extension/pkg missing)');
   }
   for (const [label, r, mixed] of [['native', native, null], ['WASM', wasm, wasm?.interleaved ?? null]]) {
     if (!r) { goal(`p99 <= 200 µs per page up to 64 KB (${label})`, false, 'not measured'); continue; }
