@@ -104,7 +104,7 @@ pub fn diagnose(
     #[wasm_bindgen(unchecked_param_type = "Observation")] observation: JsValue,
 ) -> Result<JsValue, JsValue> {
     let obs: Observation = from_js(observation, "observation")?;
-    // `gateway_doctor::diagnose`, with the plan's remedies interned before they are rendered.
+    // `gateway_doctor::diagnose`, with the plan's built-in strings interned before to_js converts them.
     let (mut d, plan) = gateway_doctor::classify::diagnose_planned(&obs);
     intern_remedies(plan.indexes);
     d.remedies = plan.render();
